@@ -1,0 +1,264 @@
+"""The App: the root tag of a session, and its update engine.
+
+Mutations of mounted tags report here (`_content_changed`, `_attr_changed`); the
+App keeps a dirty set instead of walking the tree, an `id -> tag` index for event
+targets, and the statics it has sent. `next_frame()` turns what changed into the
+smallest update frame (see docs/protocol.md): only topmost changed tags, nothing
+when the output did not change, attribute patches when only attributes changed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import weakref
+from typing import Any, Callable, Iterable
+
+from .statics import class_statics, render_statics
+from .tag import GTag
+
+Frame = dict[str, Any]
+
+
+class App(GTag):
+    """Base class of an htag application (also `Tag.App`); renders as `<body>`."""
+
+    _htag_tag = "body"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        setup = object.__setattr__
+        setup(self, "_lock", threading.RLock())
+        setup(self, "_index", {})
+        setup(self, "_retiring", {})
+        setup(self, "_retired", {})
+        setup(self, "_dirty_content", set())
+        setup(self, "_dirty_attrs", {})
+        setup(self, "_lambda_tags", weakref.WeakSet())
+        setup(self, "_lambdas_stale", False)
+        setup(self, "_js", [])
+        setup(self, "_statics", {})  # html -> sent to the current page?
+        setup(self, "_static_classes", set())
+        setup(self, "_live", False)
+        setup(self, "_notifier", None)
+        setup(self, "_current_request", None)
+        setup(self, "_lifecycle", [])
+        self._is_app = True
+        with self._lock:
+            hooks = self._mount([self])
+        super().__init__(*args, **kwargs)
+        self._index[self._hid] = self
+        self._run_hooks(hooks, "on_mount")
+
+    def on_destroy(self) -> Any:
+        """Called once when the session is discarded (never on a page reload)."""
+
+    # -- index ---------------------------------------------------------------
+
+    def find_tag(self, tag_id: str) -> GTag | None:
+        """A mounted tag by internal id or by its HTML `id` (recently replaced ones too)."""
+        tag = self._index.get(tag_id) or self._retiring.get(tag_id) or self._retired.get(tag_id)
+        if tag is not None:
+            return tag
+        for candidate in list(self._index.values()):
+            if candidate._get_attr("id") == tag_id:
+                return candidate
+        return None
+
+    # -- mounting ------------------------------------------------------------
+
+    def _mount(self, nodes: Iterable[GTag]) -> list[GTag]:
+        """Registers subtrees attached under the App; returns tags with hooks to run."""
+        hooked: list[GTag] = []
+        index = self._index
+        seen = self._static_classes
+        for node in nodes:
+            for tag in node._walk():
+                index[tag._hid] = tag
+                cls = type(tag)
+                if cls not in seen:
+                    seen.add(cls)
+                    self._add_statics(class_statics(cls))
+                if cls._htag_hooks:
+                    hooked.append(tag)
+                extra = tag.__dict__
+                if extra:
+                    self._mount_extra(tag, extra, hooked)
+        return hooked
+
+    def _mount_extra(self, tag: GTag, extra: dict[str, Any], hooked: list[GTag]) -> None:
+        if "_htag_lambda" in extra:
+            self._lambda_tags.add(tag)
+        if "statics" in extra:
+            self._add_statics(render_statics(extra["statics"]))
+        js = extra.pop("_htag_pending_js", None)
+        if js:
+            self._js.extend(js)
+        generated = extra.get("_htag_generated")
+        if generated:
+            hooked.extend(self._mount(generated))
+
+    def _unmount(self, nodes: Iterable[GTag], keep_index: bool = False) -> list[GTag]:
+        """Forgets detached subtrees; returns tags with hooks to run. Tags replaced by
+        a re-render stay findable for two frames, so a click on them still lands."""
+        hooked: list[GTag] = []
+        for node in nodes:
+            for tag in node._walk():
+                hid = tag._hid
+                if self._index.get(hid) is tag:
+                    del self._index[hid]
+                    if keep_index:
+                        self._retiring[hid] = tag
+                self._lambda_tags.discard(tag)
+                if type(tag)._htag_hooks:
+                    hooked.append(tag)
+                generated = tag.__dict__.get("_htag_generated")
+                if generated:
+                    hooked.extend(self._unmount(generated, keep_index))
+        return hooked
+
+    def _run_hooks(self, tags: list[GTag], hook: str) -> None:
+        """Runs on_mount/on_unmount; generators and coroutines wait for a client."""
+        for tag in tags:
+            result = getattr(tag, hook)()
+            if inspect.isgenerator(result) or inspect.isasyncgen(result) or inspect.iscoroutine(result):
+                self._lifecycle.append(result)
+                self._schedule()
+
+    def _take_lifecycle(self) -> list[Any]:
+        with self._lock:
+            pending, self._lifecycle[:] = list(self._lifecycle), []
+        return pending
+
+    def _remount(self) -> None:
+        """A page reload: every tag gets on_unmount, then on_mount."""
+        with self._lock:
+            tags = [t for t in self._walk() if type(t)._htag_hooks]
+        self._run_hooks(tags, "on_unmount")
+        self._run_hooks(tags, "on_mount")
+
+    # -- change tracking -----------------------------------------------------
+
+    def _content_changed(self, tag: GTag) -> None:
+        if self._live:
+            self._dirty_content.add(tag)
+            self._schedule()
+
+    def _attr_changed(self, tag: GTag, name: str | None) -> None:
+        """`name` None: re-evaluate the tag's reactive attributes."""
+        if self._live:
+            names = self._dirty_attrs.get(tag)
+            if names is None:
+                names = self._dirty_attrs[tag] = set()
+            names.add(name)
+            self._schedule()
+
+    def _plain_attribute_changed(self) -> None:
+        if self._live and self._lambda_tags:
+            self._lambdas_stale = True
+            self._schedule()
+
+    def _queue_js(self, js: str) -> None:
+        self._js.append(js)
+        self._schedule()
+
+    def _add_statics(self, items: Iterable[str]) -> None:
+        for html in items:
+            if html not in self._statics:
+                self._statics[html] = False
+
+    def _schedule(self, throttle: float | None = None) -> None:
+        notifier = self._notifier
+        if notifier is not None:
+            notifier(throttle)
+
+    def _request_flush(self, throttle: float | None) -> None:
+        self._schedule(throttle)
+
+    def _set_notifier(self, notifier: Callable[[float | None], None] | None) -> None:
+        """The server's callback, called from any thread when something changed."""
+        object.__setattr__(self, "_notifier", notifier)
+
+    # -- frames --------------------------------------------------------------
+
+    def render_page(self) -> tuple[list[str], str]:
+        """(every static, body HTML) for a fresh page; starts change tracking."""
+        with self._lock:
+            for html in self._statics:
+                self._statics[html] = True
+            body = self._render_everything()
+            return list(self._statics), body
+
+    def full_frame(self) -> Frame:
+        """The whole body, for a new connection (statics the page lacks included)."""
+        with self._lock:
+            frame: Frame = {"action": "update", "updates": {self._hid: self._render_everything()}}
+            self._attach_pending(frame)
+            return frame
+
+    def _render_everything(self) -> str:
+        object.__setattr__(self, "_live", True)
+        self._dirty_content.clear()
+        self._dirty_attrs.clear()
+        object.__setattr__(self, "_lambdas_stale", False)
+        html, _ = self._render_client()
+        return html
+
+    def next_frame(self) -> Frame | None:
+        """The update frame for everything changed since the last one, or None."""
+        with self._lock:
+            self._retired, self._retiring = self._retiring, {}
+            content, attrs = self._dirty_content, self._dirty_attrs
+            if not (content or attrs or self._lambdas_stale or self._js) and all(self._statics.values()):
+                return None
+            object.__setattr__(self, "_dirty_content", set())
+            object.__setattr__(self, "_dirty_attrs", {})
+            if self._lambdas_stale:
+                object.__setattr__(self, "_lambdas_stale", False)
+                for tag in list(self._lambda_tags):
+                    has_children, has_attrs = tag._reactivity()
+                    if has_children:
+                        content.add(tag)
+                    if has_attrs:
+                        attrs.setdefault(tag, set()).add(None)
+            frame: Frame = {"action": "update"}
+            updates, ops = self._diff(content, attrs)
+            if updates:
+                frame["updates"] = updates
+            if ops:
+                frame["ops"] = ops
+            self._attach_pending(frame)
+            return frame if len(frame) > 1 else None
+
+    def _attach_pending(self, frame: Frame) -> None:
+        new = [html for html, sent in self._statics.items() if not sent]
+        if new:
+            frame["statics"] = new
+            for html in new:
+                self._statics[html] = True
+        if self._js:
+            frame["js"] = list(self._js)
+            self._js.clear()
+
+    def _covered(self, tag: GTag, content: set[GTag]) -> bool | None:
+        """None when `tag` is no longer mounted here; True when an ancestor is re-sent."""
+        chain = tag._ancestors()
+        if (chain[-1] if chain else tag) is not self:
+            return None
+        return any(a in content for a in chain)
+
+    def _diff(self, content: set[GTag], attrs: dict[GTag, set[str | None]]) -> tuple[dict[str, str], list]:
+        updates: dict[str, str] = {}
+        for tag in content:
+            if self._covered(tag, content) is False:
+                html, changed = tag._render_client()
+                if changed:
+                    updates[tag._hid] = html
+        ops: list[list[Any]] = []
+        for tag, names in attrs.items():
+            if tag in content or self._covered(tag, content) is not False:
+                continue
+            hid = tag._hid
+            if None in names:
+                ops.extend(["attr", hid, name, value] for name, value in tag._changed_dynamic_attrs())
+            ops.extend(["attr", hid, name, tag._render_attr(name)] for name in names if name is not None)
+        return updates, ops

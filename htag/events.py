@@ -1,0 +1,65 @@
+"""Event markers: `@prevent` / `@stop` ask the client to call `preventDefault()` /
+`stopPropagation()` before sending the event; `HtagEventError` for misuse."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PREVENT = 1
+STOP = 2
+
+
+class HtagEventError(Exception):
+    """An event callback was used in a way htag cannot honour."""
+
+
+def _flagged(func: F, flag: int) -> F:
+    flags = getattr(func, "_htag_flags", 0) | flag
+    try:
+        func._htag_flags = flags  # type: ignore[attr-defined]
+        return func
+    except AttributeError:
+        # bound methods refuse new attributes: wrap them, keeping their kind
+        # (sync, async, generator) so dispatch still sees what they are.
+        if inspect.iscoroutinefunction(func):
+
+            @functools.wraps(func)
+            async def wrapper(*a: Any, **k: Any) -> Any:
+                return await func(*a, **k)
+        elif inspect.isasyncgenfunction(func):
+
+            @functools.wraps(func)
+            async def wrapper(*a: Any, **k: Any) -> Any:  # type: ignore[misc]
+                async for item in func(*a, **k):
+                    yield item
+        elif inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def wrapper(*a: Any, **k: Any) -> Any:  # type: ignore[misc]
+                return (yield from func(*a, **k))
+        else:
+
+            @functools.wraps(func)
+            def wrapper(*a: Any, **k: Any) -> Any:  # type: ignore[misc]
+                return func(*a, **k)
+
+        wrapper._htag_flags = flags  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+
+def prevent(func: F) -> F:
+    """The client calls `event.preventDefault()` for this callback."""
+    return _flagged(func, PREVENT)
+
+
+def stop(func: F) -> F:
+    """The client calls `event.stopPropagation()` for this callback."""
+    return _flagged(func, STOP)
+
+
+def event_flags(func: Callable[..., Any]) -> int:
+    return getattr(func, "_htag_flags", 0)

@@ -1,0 +1,528 @@
+"""Tags: the Python face of the Rust `Node`.
+
+`GTag` subclasses `htag._core.Node`, which holds the structure (name, attributes,
+children, parent) and renders it. This module adds the htag 2 API on top: kwargs
+handling, `with` blocks, events, class helpers, statics, scoped styles, and the
+calls that tell the App what changed (see `app.py`).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
+
+from . import _core
+from .css import scope_css
+from .events import event_flags
+from .html import HTML
+from .state import State, tracking
+
+if TYPE_CHECKING:
+    from .app import App
+
+_context = threading.local()
+
+# kinds of reactive dependency
+CONTENT = 0
+ATTRS = 1
+
+
+def _stack() -> list[GTag | None]:
+    try:
+        return _context.stack
+    except AttributeError:
+        _context.stack = []
+        return _context.stack
+
+
+def _enclosing() -> GTag | None:
+    stack = _stack()
+    return stack[-1] if stack else None
+
+
+class _Dependent:
+    """Registered with a State while a tag's reactive part reads it."""
+
+    __slots__ = ("tag", "kind", "__weakref__")
+
+    def __init__(self, tag: GTag, kind: int) -> None:
+        self.tag = weakref.ref(tag)
+        self.kind = kind
+
+    def state_changed(self, state: State) -> None:
+        tag = self.tag()
+        if tag is not None:
+            tag._reactive_changed(self.kind)
+
+
+class GTag(_core.Node):
+    """A tag. Subclass a concrete tag class (`Tag.div`) and implement `init`."""
+
+    _htag_tag: ClassVar[str | None] = None
+    statics: ClassVar[Any] = []
+    styles: ClassVar[str | None] = None
+    _htag_scope: ClassVar[str | None] = None
+    _htag_hooks: ClassVar[bool] = False  # on_mount/on_unmount overridden
+
+    __iter__ = None  # a tag is not iterable (no __getitem__ fallback)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._htag_hooks = cls.on_mount is not GTag.on_mount or cls.on_unmount is not GTag.on_unmount
+        if "styles" in cls.__dict__ and cls.styles:
+            cls._htag_scope = f"htag-{cls.__name__}"
+            scoped = scope_css(cls.styles, cls._htag_scope)
+            own = cls.__dict__.get("statics", [])
+            own = list(own) if isinstance(own, (list, tuple)) else [own]
+            cls.statics = own + [HTML(f"<style>{scoped}</style>")]
+        from .statics import forget_class
+
+        forget_class(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        plain: dict[str, Any] | None = None
+        for key, value in kwargs.items():
+            if key[0] == "_":
+                name = key[1:].replace("_", "-")
+                if name == "id":
+                    self._hid = str(value)
+                else:
+                    self[name] = value
+            else:
+                object.__setattr__(self, key, value)
+                if plain is None:
+                    plain = {}
+                plain[key] = value
+        parent = _enclosing()
+        stack = _stack()
+        stack.append(self)
+        try:
+            if plain:
+                self.init(*args, **plain)
+            else:
+                self.init(*args)
+        finally:
+            stack.pop()
+        if self._htag_scope is not None:
+            for klass in type(self).__mro__:
+                scope = klass.__dict__.get("_htag_scope")
+                if scope:
+                    self.add_class(scope)
+        if parent is not None:
+            parent.add(self)
+
+    def init(self, *args: Any, **kwargs: Any) -> None:
+        """Builds the component; by default adds the positional args as children."""
+        if args:
+            self.add(*args)
+
+    def on_mount(self) -> Any:
+        """Called when attached under the App (and after a page reload)."""
+
+    def on_unmount(self) -> Any:
+        """Called when detached from the App (and before a page reload)."""
+
+    # -- tree ---------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return self._hid
+
+    @id.setter
+    def id(self, value: str) -> None:
+        self["id"] = value
+
+    def _guard(self) -> Any:
+        app = self.root
+        return app._lock if app is not None else nullcontext()
+
+    def add(self, *items: Any) -> GTag:
+        """Appends children: str, tags, lists/tuples, callables and States (reactive)."""
+        if any(isinstance(i, (list, tuple)) for i in items):
+            items = tuple(_flatten_items(items, []))
+        for item in items:
+            if isinstance(item, GTag):
+                if item.parent is not None:
+                    item.remove()
+            elif callable(item):
+                self._uses_lambda(item)
+        with self._guard():
+            nodes = self._append(items)
+            app = self.root
+            if app is not None:
+                app._content_changed(self)
+                if nodes:
+                    app._mount(nodes)
+        return self
+
+    def __iadd__(self, other: Any) -> GTag:
+        return self.add(other)
+
+    def __le__(self, other: Any) -> GTag:
+        return self.add(other)
+
+    def __lshift__(self, other: Any) -> Any:
+        raise TypeError("'<<' is not supported by htag: use 'tag <= child' or 'tag += child'")
+
+    def __add__(self, other: Any) -> list[Any]:
+        return [self, *other] if isinstance(other, list) else [self, other]
+
+    def __radd__(self, other: Any) -> list[Any]:
+        return [*other, self] if isinstance(other, list) else [other, self]
+
+    def remove(self, item: Any = None) -> GTag:
+        """Removes a child, or (without argument) removes this tag from its parent."""
+        if item is None:
+            parent = self.parent
+            if parent is not None:
+                parent.remove(self)
+            return self
+        with self._guard():
+            app = self.root
+            if not self._remove_child(item):
+                raise ValueError(f"{item!r} is not a child of {self!r}")
+            if app is not None:
+                app._content_changed(self)
+                if isinstance(item, GTag):
+                    app._unmount([item])
+        return self
+
+    def clear(self, *items: Any) -> GTag:
+        """Removes every child, then adds `items`."""
+        with self._guard():
+            removed = self._clear()
+            app = self.root
+            if app is not None:
+                app._content_changed(self)
+                if removed:
+                    app._unmount(removed)
+        if items:
+            self.add(*items)
+        return self
+
+    @property
+    def text(self) -> str:
+        return self._text()
+
+    @text.setter
+    def text(self, value: Any) -> None:
+        if self._child_count() == 1 and self._text() == str(value) and not self.childs[0].__class__ is HTML:
+            return
+        self.clear(str(value))
+
+    # -- attributes and events -------------------------------------------------
+
+    def __getitem__(self, name: str) -> Any:
+        if not isinstance(name, str):
+            raise TypeError(f"tag indices must be strings, not {type(name).__name__}")
+        name = name.replace("_", "-")
+        events = self.__dict__.get("_htag_events")
+        if events and name.startswith("on") and name[2:] in events:
+            return events[name[2:]]
+        if name == "id":
+            return self._get_attr("id") or self._hid
+        value = self._get_attr(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def get(self, name: str, default: Any = None) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        name = name.replace("_", "-")
+        if name.startswith("on") and callable(value) and not isinstance(value, State):
+            events = self.__dict__.get("_htag_events")
+            if events is None:
+                events = self.__dict__["_htag_events"] = {}
+            events[name[2:]] = value
+            flags = event_flags(value)
+            js = f"htag_on(this,event,{flags})" if flags else "htag_on(this,event)"
+            self._store_attr(name, js)
+            return
+        if name.startswith("on"):
+            events = self.__dict__.get("_htag_events")
+            if events:
+                events.pop(name[2:], None)
+        if isinstance(value, State) or (callable(value) and not isinstance(value, str)):
+            self._uses_lambda(value)
+        self._store_attr(name, value)
+
+    def _store_attr(self, name: str, value: Any) -> None:
+        with self._guard():
+            reactive = callable(value)
+            if not reactive:
+                old = self._get_attr(name)
+                if old is not None and not callable(old) and _same_attr(old, value):
+                    return
+            self._set_attr(name, value)
+            app = self.root
+            if app is not None:
+                if name == "id":
+                    app._content_changed(self)
+                else:
+                    app._attr_changed(self, None if reactive else name)
+
+    def __delitem__(self, name: str) -> None:
+        name = name.replace("_", "-")
+        events = self.__dict__.get("_htag_events")
+        if events and name.startswith("on"):
+            events.pop(name[2:], None)
+        with self._guard():
+            if not self._del_attr(name):
+                raise KeyError(name)
+            app = self.root
+            if app is not None:
+                app._content_changed(self) if name == "id" else app._attr_changed(self, name)
+
+    def _event_handler(self, name: str) -> Callable[..., Any] | None:
+        events = self.__dict__.get("_htag_events")
+        return events.get(name) if events else None
+
+    # -- class helpers -------------------------------------------------------
+
+    def _classes(self) -> list[str]:
+        value = self._get_attr("class")
+        if value is None:
+            return []
+        if callable(value):
+            value = value()
+        return str(value).split() if value else []
+
+    def has_class(self, name: str) -> bool:
+        return name in self._classes()
+
+    def add_class(self, name: str) -> GTag:
+        value = self._get_attr("class")
+        if callable(value):
+            self["class"] = _ReactiveClass.wrap(value, add={name})
+        elif name not in self._classes():
+            self["class"] = " ".join([*self._classes(), name])
+        return self
+
+    def remove_class(self, name: str) -> GTag:
+        value = self._get_attr("class")
+        if callable(value):
+            self["class"] = _ReactiveClass.wrap(value, remove={name})
+        elif name in self._classes():
+            rest = [c for c in self._classes() if c != name]
+            self["class"] = " ".join(rest) if rest else None
+        return self
+
+    def toggle_class(self, name: str) -> GTag:
+        return self.remove_class(name) if self.has_class(name) else self.add_class(name)
+
+    # -- updates -------------------------------------------------------------
+
+    def call_js(self, js: str) -> GTag:
+        """Runs `js` in the client with the next update."""
+        with self._guard():
+            app = self.root
+            if app is not None:
+                app._queue_js(js)
+            else:
+                self.__dict__.setdefault("_htag_pending_js", []).append(js)
+        return self
+
+    def update(self, throttle: float | None = None) -> None:
+        """Schedules a UI sync of this tag (default throttle 50 ms; 0 sends at once)."""
+        with self._guard():
+            app = self.root
+            if app is not None:
+                app._content_changed(self)
+                app._request_flush(throttle)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)
+        if name[0] != "_":
+            app = self.root
+            if app is not None:
+                app._plain_attribute_changed()
+
+    def _uses_lambda(self, obj: Any) -> None:
+        """Lambdas may read anything; the App re-checks them when plain attributes change."""
+        if isinstance(obj, State):
+            return
+        if "_htag_lambda" not in self.__dict__:
+            self.__dict__["_htag_lambda"] = True
+            app = self.root
+            if app is not None:
+                app._lambda_tags.add(self)
+
+    def _dependent(self, kind: int) -> _Dependent:
+        key = "_htag_dep_attrs" if kind == ATTRS else "_htag_dep_content"
+        dep = self.__dict__.get(key)
+        if dep is None:
+            dep = self.__dict__[key] = _Dependent(self, kind)
+        return dep
+
+    def _reactive_changed(self, kind: int) -> None:
+        app = self.root
+        if app is not None:
+            with app._lock:
+                if kind == CONTENT:
+                    app._content_changed(self)
+                else:
+                    app._attr_changed(self, None)
+
+    # -- rendering -----------------------------------------------------------
+
+    def __str__(self) -> str:
+        app = self.root
+        with app._lock if app is not None else nullcontext():
+            return self._render()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.tag or 'fragment'} id={self._hid!r}>"
+
+    @property
+    def request(self) -> Any:
+        """The current Starlette Request/WebSocket of the session."""
+        app = self.root
+        return app._current_request if app is not None else None
+
+
+def _same_attr(old: Any, new: Any) -> bool:
+    if new is True:
+        return old is True
+    if new is None or new is False:
+        return False
+    return old is not True and old == str(new)
+
+
+class _ReactiveClass:
+    """A reactive `class` plus classes added/removed by the helpers: stays reactive."""
+
+    __slots__ = ("source", "added", "removed")
+
+    def __init__(self, source: Callable[[], Any], added: set[str], removed: set[str]) -> None:
+        self.source = source
+        self.added = added
+        self.removed = removed
+
+    @classmethod
+    def wrap(cls, value: Callable[[], Any], add: set[str] = frozenset(), remove: set[str] = frozenset()) -> Any:
+        if isinstance(value, cls):
+            return cls(value.source, (value.added | add) - remove, (value.removed | remove) - add)
+        return cls(value, set(add), set(remove))
+
+    def __call__(self) -> str:
+        value = self.source()
+        if isinstance(value, State):
+            value = value.value
+        names = [c for c in str(value or "").split() if c not in self.removed]
+        names += [c for c in self.added if c not in names]
+        return " ".join(names)
+
+
+def _flatten_items(items: Any, out: list[Any]) -> list[Any]:
+    for item in items:
+        if isinstance(item, (list, tuple)):
+            _flatten_items(item, out)
+        else:
+            out.append(item)
+    return out
+
+
+# -- render hooks (called from Rust) ---------------------------------------------
+
+
+def _flatten(value: Any, out: list[Any]) -> list[Any]:
+    if value is None:
+        return out
+    if isinstance(value, (str, _core.Node)):
+        out.append(value)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _flatten(v, out)
+    elif isinstance(value, State):
+        _flatten(value.value, out)
+    else:
+        out.append(str(value))
+    return out
+
+
+def _resolve_child(owner: GTag, source: Any) -> list[Any]:
+    stack = _stack()
+    stack.append(None)  # tags built by the lambda are not added to an enclosing tag
+    try:
+        with tracking(owner._dependent(CONTENT)):
+            items = _flatten(source(), [])
+    finally:
+        stack.pop()
+    produced = [i for i in items if isinstance(i, GTag)]
+    previous = owner.__dict__.get("_htag_generated")
+    if produced or previous:
+        owner.__dict__["_htag_generated"] = produced
+        for node in produced:
+            if node.parent is None:
+                node._adopt(owner)
+        app = owner.root
+        if app is not None:
+            old = {id(n) for n in previous or ()}
+            new = {id(n) for n in produced}
+            gone = [n for n in previous or () if id(n) not in new]
+            for n in gone:
+                if n.parent is owner:
+                    n._adopt(None)
+            app._unmount(gone, keep_index=True)
+            app._mount([n for n in produced if id(n) not in old])
+    return items
+
+
+def _resolve_attr(owner: GTag, source: Any) -> Any:
+    with tracking(owner._dependent(ATTRS)):
+        value = source()
+    return value.value if isinstance(value, State) else value
+
+
+_core.set_hooks(_resolve_child, _resolve_attr, HTML)
+
+
+# -- the `Tag` factory -------------------------------------------------------------
+
+_RESERVED = {"call", "bind"}
+
+
+class TagCreator:
+    """`Tag.div` -> the tag class for `<div>`; `Tag(...)` -> a fragment."""
+
+    def __init__(self) -> None:
+        self._registry: dict[str, type[GTag]] = {}
+
+    def __call__(self, *children: Any, **kwargs: Any) -> GTag:
+        return Fragment(*children, **kwargs)
+
+    def __getattr__(self, name: str) -> type[GTag]:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        klass = self._registry.get(name)
+        if klass is not None:
+            return klass
+        if name == "App":
+            from .app import App
+
+            return App
+        if name in _RESERVED or hasattr(GTag, name) or hasattr(GTag, name.lower()):
+            raise AttributeError(f"{name!r} is a tag method and cannot be used as a tag name")
+        tag_name = name.lower().replace("_", "-")
+        if not _core.valid_tag_name(tag_name):
+            raise AttributeError(f"{name!r} is not a valid tag name")
+        klass = type(name, (GTag,), {"_htag_tag": tag_name, "__module__": "htag.tag"})
+        self._registry[name] = klass
+        return klass
+
+    def __dir__(self) -> Iterator[str]:  # type: ignore[override]
+        return iter(sorted(self._registry))
+
+
+class Fragment(GTag):
+    """Groups children without a wrapper element."""
+
+
+Tag = TagCreator()

@@ -1,0 +1,53 @@
+//! `htag._core`: the Rust side of htag. Modules split by job:
+//! `node` (the tag tree), `render` (HTML output and client records),
+//! `escape` (the escaping rule), `hooks` (callbacks into Python).
+
+use pyo3::prelude::*;
+
+pub mod escape;
+pub mod hooks;
+pub mod node;
+pub mod render;
+
+/// Escapes text content the way the renderer does.
+#[pyfunction]
+fn escape_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape::push_text(&mut out, s);
+    out
+}
+
+/// Escapes an attribute value the way the renderer does.
+#[pyfunction]
+fn escape_attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    escape::push_attr(&mut out, s);
+    out
+}
+
+#[pyfunction]
+fn is_void(tag: &str) -> bool {
+    render::is_void(tag)
+}
+
+#[pyfunction]
+fn valid_attr_name(name: &str) -> bool {
+    escape::valid_attr_name(name)
+}
+
+#[pyfunction]
+fn valid_tag_name(name: &str) -> bool {
+    escape::valid_tag_name(name)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<node::Node>()?;
+    m.add_function(wrap_pyfunction!(hooks::set_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(escape_text, m)?)?;
+    m.add_function(wrap_pyfunction!(escape_attr, m)?)?;
+    m.add_function(wrap_pyfunction!(is_void, m)?)?;
+    m.add_function(wrap_pyfunction!(valid_attr_name, m)?)?;
+    m.add_function(wrap_pyfunction!(valid_tag_name, m)?)?;
+    Ok(())
+}

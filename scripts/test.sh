@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: builds the wheel, installs it into a
+# fresh virtual environment, and runs pytest against the INSTALLED package, then cargo test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+venv=${HTAG_TEST_VENV:-$root/.venv-test}
+
+if ! command -v chromium >/dev/null 2>&1 && [ "${HTAG_SKIP_BROWSER:-0}" != 1 ]; then
+  echo "== installing chromium (browser tests)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== virtual environment $venv"
+rm -rf "$venv"
+python3 -m venv "$venv"
+# shellcheck disable=SC1091
+. "$venv/bin/activate"
+pip install -q --upgrade pip
+pip install -q "maturin>=1.5,<2"
+
+echo "== building the wheel"
+rm -rf dist
+maturin build --release --out dist -q
+pip install -q "$(ls dist/htag-*.whl)[test,uvicorn]"
+
+echo "== pytest (installed wheel)"
+cd "$root/tests"
+python -c "import htag, htag._core; print('testing', htag.__file__)"
+python -m pytest -q "$@"
+cd "$root"
+
+echo "== cargo test"
+cargo test --release -q
