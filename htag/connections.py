@@ -1,0 +1,153 @@
+"""Connections: one per open WebSocket, SSE stream or pure-HTTP poller.
+
+Each has a bounded outbox drained by its own writer, so one slow client never
+delays the others; an overflowing outbox closes the connection (the client
+reconnects and resynchronises from a full-body frame) instead of growing forever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+logger = logging.getLogger("htag")
+
+OUTBOX_SIZE = 256
+SEND_TIMEOUT = 10.0
+
+Frame = dict[str, Any]
+
+
+def encode(frame: Frame) -> str:
+    """JSON text of a frame; values orjson cannot encode become their `str`."""
+    try:
+        return orjson.dumps(frame, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError) as e:
+        logger.error("frame could not be encoded: %s", e)
+        fallback = {"action": "error", "message": "the server produced an unencodable frame"}
+        if "callback_id" in frame:
+            fallback["callback_id"] = frame["callback_id"]
+        return orjson.dumps(fallback).decode()
+
+
+def obfuscate(text: str, key: bytes) -> str:
+    """Parano mode: base64(utf8 XOR key). Obfuscation only: the key is in the page."""
+    data = text.encode()
+    stream = (key * (len(data) // len(key) + 1))[: len(data)]
+    return base64.b64encode(bytes(a ^ b for a, b in zip(data, stream))).decode()
+
+
+def deobfuscate(text: str, key: bytes) -> str:
+    data = base64.b64decode(text)
+    stream = (key * (len(data) // len(key) + 1))[: len(data)]
+    return bytes(a ^ b for a, b in zip(data, stream)).decode()
+
+
+class Connection:
+    kind = "connection"
+
+    def __init__(self, parano_key: bytes | None = None) -> None:
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(OUTBOX_SIZE)
+        self.closed = False
+        self.parano_key = parano_key
+        self.on_close: Callable[[Connection], None] | None = None
+
+    def push(self, frame: Frame) -> None:
+        """Queues a frame (event-loop thread only)."""
+        if self.closed:
+            return
+        text = encode(frame)
+        if self.parano_key:
+            text = obfuscate(text, self.parano_key)
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            logger.warning("%s outbox full: closing it so the client resynchronises", self.kind)
+            self.close()
+
+    def decode(self, text: str) -> str:
+        return deobfuscate(text, self.parano_key) if self.parano_key else text
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        with contextlib.suppress(asyncio.QueueFull):  # the writer stops at the next failed send
+            self.outbox.put_nowait(None)
+        if self.on_close is not None:
+            self.on_close(self)
+
+
+class WebSocketConnection(Connection):
+    kind = "websocket"
+
+    def __init__(self, websocket: Any, parano_key: bytes | None = None) -> None:
+        super().__init__(parano_key)
+        self.websocket = websocket
+
+    async def write(self) -> None:
+        """Sends the outbox until closed; a send that stalls closes the connection."""
+        while True:
+            text = await self.outbox.get()
+            if text is None:
+                break
+            try:
+                await asyncio.wait_for(self.websocket.send_text(text), SEND_TIMEOUT)
+            except Exception as e:  # noqa: BLE001 - any send failure ends this connection only
+                logger.info("websocket send failed (%s): closing", type(e).__name__)
+                self.close()
+                break
+        with contextlib.suppress(Exception):  # already closed by the peer
+            await self.websocket.close()
+
+
+class StreamConnection(Connection):
+    """Server-Sent Events: frames as `data:` lines."""
+
+    kind = "sse"
+
+    async def events(self) -> Any:
+        while True:
+            try:
+                text = await asyncio.wait_for(self.outbox.get(), 15.0)
+            except asyncio.TimeoutError:
+                yield ": keepalive\n\n"  # proxies close silent streams
+                continue
+            if text is None:
+                break
+            yield f"data: {text}\n\n"
+
+
+class PollConnection(Connection):
+    """Pure HTTP: frames wait until the client's next POST collects them."""
+
+    kind = "http"
+
+    def __init__(self, parano_key: bytes | None = None) -> None:
+        super().__init__(parano_key)
+        self.needs_resync = False
+        self.last_poll = time.monotonic()
+
+    def push(self, frame: Frame) -> None:
+        if self.outbox.full():
+            # the client stopped polling for a while: drop the backlog, resend everything
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+            self.needs_resync = True
+            return
+        super().push(frame)
+
+    def drain(self) -> list[str]:
+        items = []
+        while not self.outbox.empty():
+            text = self.outbox.get_nowait()
+            if text is not None:
+                items.append(text)
+        return items

@@ -1,0 +1,208 @@
+"""Event dispatch: from a client message to a Python callback and back to frames.
+
+Validation happens first (shape, known tag, known handler); then the client's
+`value`/`checked` are written to the target without re-rendering it; then the
+callback runs, whatever its kind (sync, async, generator, async generator), each
+`yield` producing an intermediate frame. Every failure becomes an `error` frame for
+that message only: the connection and the session go on.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .app import App
+from .events import HtagEventError
+from .tag import GTag
+
+logger = logging.getLogger("htag")
+
+Frame = dict[str, Any]
+Send = Callable[[Frame], None]
+
+SYNC_EVENT = "htag:sync"
+FORM_CONTROLS = {"input", "textarea", "select"}
+
+
+class Event:
+    """What a callback receives: `e.target`, `e.name`, `e.value`, any sent key as an attribute."""
+
+    __slots__ = ("data", "name", "target", "value")
+
+    def __init__(self, target: GTag, name: str, data: Any) -> None:
+        self.target = target
+        self.name = name
+        self.data = data if isinstance(data, dict) else {}
+        self.value = self.data.get("value") if isinstance(data, dict) else data
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        data = object.__getattribute__(self, "data")
+        if key in ("x", "y") and key not in data:
+            key = "pageX" if key == "x" else "pageY"
+        return data.get(key)
+
+    def __getitem__(self, field: str) -> Any:
+        value = self.value
+        if isinstance(value, dict):
+            return value.get(field)
+        return self.data.get(field)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.name} on {self.target!r}>"
+
+
+class BadMessage(ValueError):
+    """A client message htag refuses (shape, unknown tag or event)."""
+
+
+def parse_event(message: Any) -> tuple[str, str, Any, str | None]:
+    """(tag id, event name, data, callback id) of a well-formed event message."""
+    if not isinstance(message, dict):
+        raise BadMessage("a message must be a JSON object")
+    tag_id, name, data = message.get("id"), message.get("event"), message.get("data")
+    callback_id = data.get("callback_id") if isinstance(data, dict) else None
+    if callback_id is not None and not isinstance(callback_id, str):
+        raise BadMessage("callback_id must be a string")
+    if not isinstance(tag_id, str) or not tag_id or len(tag_id) > 200:
+        raise BadMessage("'id' must be a non-empty string")
+    if not isinstance(name, str) or not name or len(name) > 100:
+        raise BadMessage("'event' must be a non-empty string")
+    return tag_id, name, data, callback_id
+
+
+def error_frame(message: str, callback_id: str | None, tb: str | None = None) -> Frame:
+    frame: Frame = {"action": "error", "message": message}
+    if tb:
+        frame["traceback"] = tb
+    if callback_id is not None:
+        frame["callback_id"] = callback_id
+    return frame
+
+
+def sync_from_client(tag: GTag, data: Any) -> None:
+    """Writes what the user typed/checked to a form control, without re-rendering it."""
+    if not isinstance(data, dict) or tag.tag not in FORM_CONTROLS:
+        return
+    value = data.get("value")
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        tag._set_attr("value", str(value))
+    checked = data.get("checked")
+    if isinstance(checked, bool):
+        tag._set_attr("checked", checked)
+
+
+class Dispatcher:
+    def __init__(self, debug: bool) -> None:
+        self.debug = debug
+
+    def failure(self, exc: BaseException, callback_id: str | None, what: str) -> Frame:
+        logger.error("%s failed", what, exc_info=exc)
+        if self.debug:
+            tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            return error_frame(f"{type(exc).__name__}: {exc}", callback_id, tb)
+        return error_frame("An internal error occurred.", callback_id)
+
+    async def handle(self, app: App, message: Any, send: Send) -> None:
+        """Runs one event; `send` receives intermediate frames and the final reply."""
+        try:
+            tag_id, name, data, callback_id = parse_event(message)
+        except BadMessage as e:
+            logger.warning("refused a message: %s", e)
+            cb = message.get("data", {}).get("callback_id") if isinstance(message, dict) else None
+            send(error_frame(f"bad message: {e}", cb if isinstance(cb, str) else None))
+            return
+        tag = app.find_tag(tag_id)
+        if tag is None:
+            logger.warning("event %r for unknown tag %r refused", name, tag_id)
+            send(error_frame(f"unknown tag {tag_id!r}", callback_id))
+            return
+        with app._lock:
+            sync_from_client(tag, data)
+        if name == SYNC_EVENT:
+            if callback_id is not None:
+                send(self.reply(app, callback_id, None))
+            return
+        handler = tag._event_handler(name)
+        if handler is None:
+            logger.warning("no %r handler on %r: refused", name, tag)
+            send(error_frame(f"no {name!r} handler on {tag_id!r}", callback_id))
+            return
+        logger.info("event %s on %s", name, tag_id)
+        logger.debug("event data: %r", data)
+        try:
+            result = await self.run(app, handler, Event(tag, name, data), send)
+        except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
+            frame = self.failure(e, callback_id, f"{name} callback on {tag_id}")
+            update = app.next_frame()
+            if update is not None:
+                send(update)
+            send(frame)
+            return
+        send(self.reply(app, callback_id, result))
+
+    async def run(self, app: App, handler: Callable[..., Any], event: Event, send: Send) -> Any:
+        result = handler(event)
+        if inspect.iscoroutine(result):
+            if not _is_async(handler):
+                result.close()
+                raise HtagEventError(
+                    f"{_name(handler)} is a sync callback that returned a coroutine: make it `async def`"
+                )
+            return await result
+        if inspect.isgenerator(result) or inspect.isasyncgen(result):
+            return await run_generator(app, result, send)
+        return result
+
+    @staticmethod
+    def reply(app: App, callback_id: str | None, result: Any) -> Frame:
+        frame = app.next_frame() or {"action": "update"}
+        if callback_id is not None:
+            frame["callback_id"] = callback_id
+            frame["result"] = result
+        return frame
+
+
+async def run_generator(app: App, gen: Any, send: Send) -> None:
+    """Each `yield` sends the UI state reached so far."""
+    if inspect.isasyncgen(gen):
+        async for _ in gen:
+            _flush(app, send)
+    else:
+        for item in gen:
+            if inspect.isawaitable(item):
+                await item
+            _flush(app, send)
+
+
+async def run_lifecycle(app: App, item: Any, send: Send, dispatcher: Dispatcher) -> None:
+    """A generator/coroutine returned by on_mount/on_unmount, run once a client is there."""
+    try:
+        if inspect.iscoroutine(item):
+            await item
+        else:
+            await run_generator(app, item, send)
+    except Exception as e:  # noqa: BLE001
+        send(dispatcher.failure(e, None, "lifecycle hook"))
+    _flush(app, send)
+
+
+def _flush(app: App, send: Send) -> None:
+    frame = app.next_frame()
+    if frame is not None:
+        send(frame)
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    target = getattr(func, "__func__", func)
+    return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(getattr(target, "__wrapped__", None))
+
+
+def _name(func: Callable[..., Any]) -> str:
+    return getattr(func, "__qualname__", repr(func))
+

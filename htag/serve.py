@@ -1,0 +1,140 @@
+"""Starting a WebApp: Granian by default, uvicorn as the alternative.
+
+One worker per process, always: sessions live in memory, and Granian's `workers=N`
+shares one port, so a page and its WebSocket would land on different workers about
+half the time. Scale with several processes behind a balancer that keeps affinity
+(docs/deployment.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import webbrowser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .web import WebApp
+
+logger = logging.getLogger("htag")
+
+RELOAD_CHILD = "HTAG_RELOAD_CHILD"
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def run(
+    webapp: WebApp,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    server: str = "granian",
+    open_browser: bool = True,
+    reload: bool = False,
+    exit_on_disconnect: bool = False,
+    workers: int = 1,
+    **server_options: Any,
+) -> None:
+    """Serves `webapp`; `port=0` picks a free port. Blocks until the server stops."""
+    if workers != 1:
+        raise ValueError(
+            "htag keeps sessions in memory and needs one worker per process: run several "
+            "processes behind a load balancer with session affinity instead (docs/deployment.md)"
+        )
+    if server not in ("granian", "uvicorn"):
+        raise ValueError(f"server must be 'granian' or 'uvicorn', not {server!r}")
+    if reload and os.environ.get(RELOAD_CHILD) != "1":
+        _supervise_reload()
+        return
+    webapp.dev_reload = reload
+    if port == 0:
+        port = free_port(host)
+    url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+    print(f"htag: serving {url} with {server}", flush=True)
+    logger.info("serving %s with %s", url, server)
+    if open_browser and not reload:
+        threading.Timer(1.0, webbrowser.open, args=(url,)).start()
+    webapp.exit_on_disconnect = exit_on_disconnect
+    if server == "granian":
+        _run_granian(webapp, host, port, server_options)
+    else:
+        _run_uvicorn(webapp, host, port, server_options)
+
+
+def _run_granian(webapp: WebApp, host: str, port: int, options: dict[str, Any]) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    # the worker is a child of Granian's main process: ask the parent to stop gracefully
+    webapp.on_last_disconnect = lambda: os.kill(os.getppid(), signal.SIGINT)
+    options.setdefault("log_access", False)
+    server = Granian(
+        "htag:WebApp",  # unused: the loader below hands over the app object (fork start method)
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=1,
+        websockets=True,
+        **options,
+    )
+    server.serve(target_loader=lambda *_: webapp.app)
+
+
+def _run_uvicorn(webapp: WebApp, host: str, port: int, options: dict[str, Any]) -> None:
+    import uvicorn
+
+    config = uvicorn.Config(webapp.app, host=host, port=port, ws_max_size=webapp.max_message_size, **options)
+    server = uvicorn.Server(config)
+
+    def stop() -> None:
+        server.should_exit = True
+
+    webapp.on_last_disconnect = stop
+    server.run()
+
+
+def _supervise_reload() -> None:
+    """Dev mode: runs the script in a child process and restarts it when a .py file changes."""
+    roots = {Path(sys.argv[0]).resolve().parent, Path.cwd()}
+
+    def snapshot() -> dict[Path, float]:
+        files = {}
+        for root in roots:
+            for path in root.rglob("*.py"):
+                if ".venv" in path.parts or "site-packages" in path.parts:
+                    continue
+                try:
+                    files[path] = path.stat().st_mtime
+                except OSError:
+                    pass
+        return files
+
+    env = dict(os.environ, **{RELOAD_CHILD: "1"})
+    while True:
+        before = snapshot()
+        child = subprocess.Popen([sys.executable, *sys.argv], env=env)
+        try:
+            while child.poll() is None and snapshot() == before:
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            child.terminate()
+            child.wait()
+            return
+        if child.poll() is None:
+            print("htag: change detected, restarting", flush=True)
+            child.terminate()
+            child.wait()
+        else:  # it crashed: wait for a fix before starting again
+            while snapshot() == before:
+                time.sleep(0.5)

@@ -1,0 +1,138 @@
+"""Sessions: which App instance serves which browser.
+
+The signed session cookie (Starlette `SessionMiddleware`) carries only a random
+htag session id; everything else stays server-side here. A class gives one App per
+session, an instance is shared by all. Sessions expire when idle and are capped,
+evicting the least recently used; every discard calls the App's `on_destroy`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .app import App
+
+if TYPE_CHECKING:
+    from .connections import Connection
+
+logger = logging.getLogger("htag")
+
+
+@dataclass(eq=False)
+class Session:
+    sid: str
+    app: App
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    last_seen: float = field(default_factory=time.monotonic)
+    connections: set[Connection] = field(default_factory=set)
+    http: Connection | None = None  # the pure-HTTP fallback's queue, if in use
+
+
+class SessionManager:
+    def __init__(
+        self,
+        target: type[App] | App,
+        on_instance: Callable[..., Any] | None = None,
+        max_sessions: int = 1000,
+        idle_timeout: float = 3600.0,
+    ) -> None:
+        if isinstance(target, App):
+            self.shared: App | None = target
+            self.factory: type[App] = type(target)
+        elif isinstance(target, type) and issubclass(target, App):
+            self.shared = None
+            self.factory = target
+        else:
+            raise TypeError(f"WebApp needs an App subclass or instance, not {target!r}")
+        self.on_instance = on_instance
+        self.max_sessions = max_sessions
+        self.idle_timeout = idle_timeout
+        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._sessions)
+
+    def get(self, sid: str | None) -> Session | None:
+        if not sid:
+            return None
+        with self._lock:
+            session = self._sessions.get(sid)
+            if session is not None:
+                session.last_seen = time.monotonic()
+                self._sessions.move_to_end(sid)
+            return session
+
+    def create(self, request: Any) -> Session:
+        app = self.shared if self.shared is not None else self._instantiate(request)
+        session = Session(secrets.token_urlsafe(24), app)
+        evicted: list[Session] = []
+        with self._lock:
+            self._sessions[session.sid] = session
+            while len(self._sessions) > self.max_sessions:
+                _, old = self._sessions.popitem(last=False)
+                evicted.append(old)
+        for old in evicted:
+            logger.info("session %s evicted (cap of %d reached)", old.sid[:8], self.max_sessions)
+            self._destroy(old)
+        logger.info("session %s created (%d live)", session.sid[:8], len(self._sessions))
+        return session
+
+    def _instantiate(self, request: Any) -> App:
+        app = self.factory()
+        if self.on_instance is not None:
+            params = len(inspect.signature(self.on_instance).parameters)
+            self.on_instance(app, request) if params >= 2 else self.on_instance(app)
+        return app
+
+    def discard(self, sid: str) -> None:
+        with self._lock:
+            session = self._sessions.pop(sid, None)
+        if session is not None:
+            logger.info("session %s discarded", sid[:8])
+            self._destroy(session)
+
+    def expire(self) -> int:
+        """Discards sessions idle for longer than the timeout; returns how many."""
+        limit = time.monotonic() - self.idle_timeout
+        with self._lock:
+            idle = [s for s in self._sessions.values() if s.last_seen < limit and not s.connections]
+            for s in idle:
+                del self._sessions[s.sid]
+        for s in idle:
+            logger.info("session %s expired", s.sid[:8])
+            self._destroy(s)
+        return len(idle)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            sessions = list(self._sessions.values())
+            self._sessions.clear()
+        for s in sessions:
+            self._destroy(s)
+        if self.shared is not None:
+            self._call_destroy(self.shared)
+
+    def _destroy(self, session: Session) -> None:
+        for conn in list(session.connections):
+            conn.close()
+        if self.shared is None:
+            self._call_destroy(session.app)
+
+    @staticmethod
+    def _call_destroy(app: App) -> None:
+        try:
+            result = app.on_destroy()
+            if inspect.iscoroutine(result):
+                result.close()
+                logger.warning("%s.on_destroy must be synchronous; coroutine ignored", type(app).__name__)
+        except Exception:
+            logger.exception("on_destroy of %s failed", type(app).__name__)

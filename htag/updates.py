@@ -1,0 +1,73 @@
+"""The thread-safe update queue of one App.
+
+Any thread may change the tree or a State: the App calls `notify` (through its
+notifier), which hops onto the event loop with `call_soon_threadsafe`, coalesces
+changes for `throttle` seconds, then sends one frame to every connection of the App.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import App
+    from .connections import Connection
+
+logger = logging.getLogger("htag")
+
+
+class Updater:
+    def __init__(self, app: App, loop: asyncio.AbstractEventLoop, throttle: float = 0.05) -> None:
+        self.app = app
+        self.loop = loop
+        self.throttle = throttle
+        self.connections: set[Connection] = set()
+        self._pending: asyncio.TimerHandle | asyncio.Handle | None = None
+        self._armed = threading.Event()  # a wake-up is already on its way to the loop
+        app._set_notifier(self.notify)
+
+    def notify(self, throttle: float | None = None) -> None:
+        """Called from any thread when the App has something new."""
+        if self._armed.is_set() and throttle != 0:
+            return
+        self._armed.set()
+        delay = self.throttle if throttle is None else throttle
+        try:
+            self.loop.call_soon_threadsafe(self._arm, delay)
+        except RuntimeError:  # loop closed: the server is going away
+            pass
+
+    def _arm(self, delay: float) -> None:
+        if self._pending is not None:
+            if delay > 0:
+                return
+            self._pending.cancel()
+        if delay > 0:
+            self._pending = self.loop.call_later(delay, self.flush)
+        else:
+            self._pending = self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        """Sends whatever changed to every connection (event-loop thread)."""
+        self._pending = None
+        self._armed.clear()
+        try:
+            frame = self.app.next_frame()
+        except Exception:
+            logger.exception("rendering an update of %s failed", type(self.app).__name__)
+            return
+        if frame is not None:
+            self.broadcast(frame)
+
+    def broadcast(self, frame: dict[str, Any], exclude: Connection | None = None) -> None:
+        for conn in list(self.connections):
+            if conn is not exclude:
+                conn.push(frame)
+
+    def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+        self.app._set_notifier(None)

@@ -1,0 +1,74 @@
+"""Apps served by the server tests (imported by the server subprocess)."""
+
+import asyncio
+import os
+import threading
+import time
+
+from htag import State, Tag
+
+
+def _record(line: str) -> None:
+    path = os.environ.get("HTAG_TEST_LOG")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+class Counter(Tag.App):
+    def init(self):
+        self.n = State(0)
+        Tag.span(self.n, _id="count")
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+        Tag.input(_id="field", _value="start")
+        Tag.button("read", _id="read", _onclick=self.read)
+        Tag.button("thread", _id="thread", _onclick=self.later_from_thread)
+        Tag.button("task", _id="task", _onclick=self.later_from_task)
+        Tag.button("boom", _id="boom", _onclick=self.boom)
+        Tag.button("steps", _id="steps", _onclick=self.steps)
+        Tag.button("bad", _id="bad", _onclick=lambda e: self.not_awaited())
+        Tag.button("asyncinc", _id="asyncinc", _onclick=self.async_inc)
+        Tag.button("session", _id="session", _onclick=self.whoami)
+
+    def inc(self, e):
+        self.n.value += 1
+        return self.n.value
+
+    async def async_inc(self, e):
+        await asyncio.sleep(0.01)
+        self.n.value += 1
+        return {"n": self.n.value}
+
+    def read(self, e):
+        return self.childs[2]["value"]
+
+    def later_from_thread(self, e):
+        def work():
+            time.sleep(0.2)
+            self.n.value = 100
+
+        threading.Thread(target=work).start()
+
+    def later_from_task(self, e):
+        async def work():
+            await asyncio.sleep(0.2)
+            self.n.value = 200
+
+        self._task = asyncio.ensure_future(work())
+
+    def boom(self, e):
+        raise RuntimeError("kaboom </script><b>x</b>")
+
+    def steps(self, e):
+        for i in range(3):
+            self.n.value = 1000 + i
+            yield
+
+    async def not_awaited(self):
+        return 1
+
+    def whoami(self, e):
+        return type(self.request).__name__
+
+    def on_destroy(self):
+        _record(f"destroy {id(self)}")
