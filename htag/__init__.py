@@ -36,10 +36,10 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "HTML",
     "App",
     "ChromeApp",
     "GTag",
-    "HTML",
     "HtagEventError",
     "Router",
     "State",

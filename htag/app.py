@@ -12,7 +12,8 @@ from __future__ import annotations
 import inspect
 import threading
 import weakref
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .statics import class_statics, render_statics
 from .tag import GTag
@@ -20,10 +21,25 @@ from .tag import GTag
 Frame = dict[str, Any]
 
 
+class _ASGI:
+    """`App.app` / `app.app`: the ASGI application serving this App (cached)."""
+
+    def __get__(self, obj: App | None, cls: type[App]) -> Any:
+        owner = obj if obj is not None else cls
+        webapp = owner.__dict__.get("_htag_webapp")
+        if webapp is None:
+            from .web import WebApp
+
+            webapp = WebApp(owner)
+            (type.__setattr__ if obj is None else object.__setattr__)(owner, "_htag_webapp", webapp)
+        return webapp.app
+
+
 class App(GTag):
     """Base class of an htag application (also `Tag.App`); renders as `<body>`."""
 
     _htag_tag = "body"
+    app = _ASGI()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         setup = object.__setattr__
@@ -42,6 +58,7 @@ class App(GTag):
         setup(self, "_notifier", None)
         setup(self, "_current_request", None)
         setup(self, "_lifecycle", [])
+        setup(self, "_deferred", [])  # (tags, hook) to run once the lock is released
         self._is_app = True
         with self._lock:
             hooks = self._mount([self])
@@ -95,7 +112,8 @@ class App(GTag):
             self._js.extend(js)
         generated = extra.get("_htag_generated")
         if generated:
-            hooked.extend(self._mount(generated))
+            for nodes in generated.values():
+                hooked.extend(self._mount(nodes))
 
     def _unmount(self, nodes: Iterable[GTag], keep_index: bool = False) -> list[GTag]:
         """Forgets detached subtrees; returns tags with hooks to run. Tags replaced by
@@ -113,7 +131,8 @@ class App(GTag):
                     hooked.append(tag)
                 generated = tag.__dict__.get("_htag_generated")
                 if generated:
-                    hooked.extend(self._unmount(generated, keep_index))
+                    for built in generated.values():
+                        hooked.extend(self._unmount(built, keep_index))
         return hooked
 
     def _run_hooks(self, tags: list[GTag], hook: str) -> None:
@@ -123,6 +142,18 @@ class App(GTag):
             if inspect.isgenerator(result) or inspect.isasyncgen(result) or inspect.iscoroutine(result):
                 self._lifecycle.append(result)
                 self._schedule()
+
+    def _defer_hooks(self, tags: list[GTag], hook: str) -> None:
+        if tags:
+            self._deferred.append((tags, hook))
+
+    def _run_deferred(self) -> None:
+        """Runs the hooks queued while rendering (see `_resolve_child`)."""
+        while self._deferred:
+            with self._lock:
+                pending, self._deferred[:] = list(self._deferred), []
+            for tags, hook in pending:
+                self._run_hooks(tags, hook)
 
     def _take_lifecycle(self) -> list[Any]:
         with self._lock:
@@ -138,14 +169,23 @@ class App(GTag):
 
     # -- change tracking -----------------------------------------------------
 
+    @staticmethod
+    def _element_of(tag: GTag | None) -> GTag | None:
+        """A fragment has no element of its own: its nearest element is re-sent."""
+        while tag is not None and not tag.tag:
+            tag = tag.parent
+        return tag
+
     def _content_changed(self, tag: GTag) -> None:
         if self._live:
-            self._dirty_content.add(tag)
-            self._schedule()
+            element = self._element_of(tag)
+            if element is not None:
+                self._dirty_content.add(element)
+                self._schedule()
 
     def _attr_changed(self, tag: GTag, name: str | None) -> None:
         """`name` None: re-evaluate the tag's reactive attributes."""
-        if self._live:
+        if self._live and tag.tag:  # a fragment renders no attributes
             names = self._dirty_attrs.get(tag)
             if names is None:
                 names = self._dirty_attrs[tag] = set()
@@ -186,14 +226,17 @@ class App(GTag):
             for html in self._statics:
                 self._statics[html] = True
             body = self._render_everything()
-            return list(self._statics), body
+            statics = list(self._statics)
+        self._run_deferred()
+        return statics, body
 
     def full_frame(self) -> Frame:
         """The whole body, for a new connection (statics the page lacks included)."""
         with self._lock:
             frame: Frame = {"action": "update", "updates": {self._hid: self._render_everything()}}
             self._attach_pending(frame)
-            return frame
+        self._run_deferred()
+        return frame
 
     def _render_everything(self) -> str:
         object.__setattr__(self, "_live", True)
@@ -206,6 +249,12 @@ class App(GTag):
     def next_frame(self) -> Frame | None:
         """The update frame for everything changed since the last one, or None."""
         with self._lock:
+            frame = self._next_frame()
+        self._run_deferred()
+        return frame
+
+    def _next_frame(self) -> Frame | None:
+        with self._lock:
             self._retired, self._retiring = self._retiring, {}
             content, attrs = self._dirty_content, self._dirty_attrs
             if not (content or attrs or self._lambdas_stale or self._js) and all(self._statics.values()):
@@ -217,8 +266,10 @@ class App(GTag):
                 for tag in list(self._lambda_tags):
                     has_children, has_attrs = tag._reactivity()
                     if has_children:
-                        content.add(tag)
-                    if has_attrs:
+                        element = self._element_of(tag)
+                        if element is not None:
+                            content.add(element)
+                    if has_attrs and tag.tag:
                         attrs.setdefault(tag, set()).add(None)
             frame: Frame = {"action": "update"}
             updates, ops = self._diff(content, attrs)

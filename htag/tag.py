@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator
+from typing import Any, ClassVar
 
 from . import _core
 from .css import scope_css
 from .events import event_flags
 from .html import HTML
 from .state import State, tracking
-
-if TYPE_CHECKING:
-    from .app import App
 
 _context = threading.local()
 
@@ -45,7 +43,7 @@ def _enclosing() -> GTag | None:
 class _Dependent:
     """Registered with a State while a tag's reactive part reads it."""
 
-    __slots__ = ("tag", "kind", "__weakref__")
+    __slots__ = ("__weakref__", "kind", "tag")
 
     def __init__(self, tag: GTag, kind: int) -> None:
         self.tag = weakref.ref(tag)
@@ -126,6 +124,15 @@ class GTag(_core.Node):
 
     # -- tree ---------------------------------------------------------------
 
+    def __enter__(self) -> GTag:  # noqa: PYI034 - typing.Self needs Python 3.11
+        # `with Tag.div(): Tag.p("x")`: tags created in the block join this one,
+        # exactly as tags created inside `init` do (same per-thread stack).
+        _stack().append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _stack().pop()
+
     @property
     def id(self) -> str:
         return self._hid
@@ -142,22 +149,40 @@ class GTag(_core.Node):
         """Appends children: str, tags, lists/tuples, callables and States (reactive)."""
         if any(isinstance(i, (list, tuple)) for i in items):
             items = tuple(_flatten_items(items, []))
+        app = self.root
+        moved: list[GTag] = []
         for item in items:
             if isinstance(item, GTag):
-                if item.parent is not None:
+                parent = item.parent
+                if parent is None:
+                    continue
+                if item is self or item in self._ancestors():
+                    raise ValueError("a tag cannot contain itself or one of its ancestors")
+                if app is not None and parent.root is app:
+                    moved.append(item)  # a move inside the App: detached below, stays mounted
+                else:
                     item.remove()
             elif callable(item):
                 self._uses_lambda(item)
+        hooked = None
         with self._guard():
+            for item in moved:
+                parent = item.parent
+                if parent is not None and parent._remove_child(item):
+                    app._content_changed(parent)
             nodes = self._append(items)
-            app = self.root
             if app is not None:
                 app._content_changed(self)
                 if nodes:
-                    app._mount(nodes)
+                    if moved:
+                        kept = {id(m) for m in moved}
+                        nodes = [n for n in nodes if id(n) not in kept]
+                    hooked = app._mount(nodes)
+        if hooked:  # user hooks run once the App's lock is released
+            app._run_hooks(hooked, "on_mount")
         return self
 
-    def __iadd__(self, other: Any) -> GTag:
+    def __iadd__(self, other: Any) -> GTag:  # noqa: PYI034 - typing.Self needs Python 3.11
         return self.add(other)
 
     def __le__(self, other: Any) -> GTag:
@@ -179,25 +204,32 @@ class GTag(_core.Node):
             if parent is not None:
                 parent.remove(self)
             return self
+        hooked = None
         with self._guard():
             app = self.root
             if not self._remove_child(item):
                 raise ValueError(f"{item!r} is not a child of {self!r}")
+            gone = [item] if isinstance(item, GTag) else _drop_generated(self, [item])
             if app is not None:
                 app._content_changed(self)
-                if isinstance(item, GTag):
-                    app._unmount([item])
+                hooked = app._unmount(gone)
+        if hooked:
+            app._run_hooks(hooked, "on_unmount")
         return self
 
     def clear(self, *items: Any) -> GTag:
         """Removes every child, then adds `items`."""
+        hooked = None
         with self._guard():
-            removed = self._clear()
+            built = "_htag_generated" in self.__dict__
+            sources = [c for c in self.childs if callable(c) and not isinstance(c, GTag)] if built else []
+            removed = self._clear() + _drop_generated(self, sources)
             app = self.root
             if app is not None:
                 app._content_changed(self)
-                if removed:
-                    app._unmount(removed)
+                hooked = app._unmount(removed)
+        if hooked:
+            app._run_hooks(hooked, "on_unmount")
         if items:
             self.add(*items)
         return self
@@ -208,9 +240,14 @@ class GTag(_core.Node):
 
     @text.setter
     def text(self, value: Any) -> None:
-        if self._child_count() == 1 and self._text() == str(value) and not self.childs[0].__class__ is HTML:
-            return
-        self.clear(str(value))
+        text = str(value)
+        # unchanged only when the sole child is that very plain string: a lone tag,
+        # lambda or HTML child also has `_text() == ""`-like values but must go.
+        if self._child_count() == 1:
+            (only,) = self.childs
+            if type(only) is str and only == text:
+                return
+        self.clear(text)
 
     # -- attributes and events -------------------------------------------------
 
@@ -258,7 +295,10 @@ class GTag(_core.Node):
             reactive = callable(value)
             if not reactive:
                 old = self._get_attr(name)
-                if old is not None and not callable(old) and _same_attr(old, value):
+                if old is None:
+                    if value is None or value is False:
+                        return  # absent and staying absent: no change to send
+                elif not callable(old) and _same_attr(old, value):
                     return
             self._set_attr(name, value)
             app = self.root
@@ -300,7 +340,8 @@ class GTag(_core.Node):
     def add_class(self, name: str) -> GTag:
         value = self._get_attr("class")
         if callable(value):
-            self["class"] = _ReactiveClass.wrap(value, add={name})
+            if not (isinstance(value, _ReactiveClass) and name in value.added):
+                self["class"] = _ReactiveClass.wrap(value, add={name})
         elif name not in self._classes():
             self["class"] = " ".join([*self._classes(), name])
         return self
@@ -308,7 +349,8 @@ class GTag(_core.Node):
     def remove_class(self, name: str) -> GTag:
         value = self._get_attr("class")
         if callable(value):
-            self["class"] = _ReactiveClass.wrap(value, remove={name})
+            if not (isinstance(value, _ReactiveClass) and name in value.removed):
+                self["class"] = _ReactiveClass.wrap(value, remove={name})
         elif name in self._classes():
             rest = [c for c in self._classes() if c != name]
             self["class"] = " ".join(rest) if rest else None
@@ -375,7 +417,10 @@ class GTag(_core.Node):
     def __str__(self) -> str:
         app = self.root
         with app._lock if app is not None else nullcontext():
-            return self._render()
+            html = self._render()
+        if app is not None:  # hooks of tags that reactive children built or dropped
+            app._run_deferred()
+        return html
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.tag or 'fragment'} id={self._hid!r}>"
@@ -398,7 +443,7 @@ def _same_attr(old: Any, new: Any) -> bool:
 class _ReactiveClass:
     """A reactive `class` plus classes added/removed by the helpers: stays reactive."""
 
-    __slots__ = ("source", "added", "removed")
+    __slots__ = ("added", "removed", "source")
 
     def __init__(self, source: Callable[[], Any], added: set[str], removed: set[str]) -> None:
         self.source = source
@@ -456,23 +501,44 @@ def _resolve_child(owner: GTag, source: Any) -> list[Any]:
     finally:
         stack.pop()
     produced = [i for i in items if isinstance(i, GTag)]
-    previous = owner.__dict__.get("_htag_generated")
+    # kept per reactive child: a tag may have several, each building its own tags
+    generated = owner.__dict__.get("_htag_generated")
+    previous = generated.get(id(source)) if generated else None
     if produced or previous:
-        owner.__dict__["_htag_generated"] = produced
+        if generated is None:
+            generated = owner.__dict__["_htag_generated"] = {}
+        if produced:
+            generated[id(source)] = produced
+        else:
+            del generated[id(source)]
         for node in produced:
             if node.parent is None:
                 node._adopt(owner)
+        old = {id(n) for n in previous or ()}
+        new = {id(n) for n in produced}
+        gone = [n for n in previous or () if id(n) not in new]
+        for n in gone:
+            if n.parent is owner:
+                n._adopt(None)
         app = owner.root
         if app is not None:
-            old = {id(n) for n in previous or ()}
-            new = {id(n) for n in produced}
-            gone = [n for n in previous or () if id(n) not in new]
-            for n in gone:
-                if n.parent is owner:
-                    n._adopt(None)
-            app._unmount(gone, keep_index=True)
-            app._mount([n for n in produced if id(n) not in old])
+            # this runs mid-render under the App's lock: hooks wait until it is done
+            app._defer_hooks(app._unmount(gone, keep_index=True), "on_unmount")
+            app._defer_hooks(app._mount([n for n in produced if id(n) not in old]), "on_mount")
     return items
+
+
+def _drop_generated(owner: GTag, sources: list[Any]) -> list[GTag]:
+    """Forgets the tags built by reactive children `sources` (being removed from `owner`)."""
+    generated = owner.__dict__.get("_htag_generated")
+    out: list[GTag] = []
+    if generated:
+        for source in sources:
+            for node in generated.pop(id(source), ()):
+                if node.parent is owner:
+                    node._adopt(None)
+                out.append(node)
+    return out
 
 
 def _resolve_attr(owner: GTag, source: Any) -> Any:

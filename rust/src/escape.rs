@@ -31,18 +31,21 @@ fn push_escaped(out: &mut String, s: &str, quotes: bool) {
 }
 
 /// Content of `<script>`/`<style>`: kept verbatim except `</tag` (any case),
-/// which becomes `<\/tag` so it cannot close the element.
+/// which becomes `<\/tag` so it cannot close the element, and, in a script,
+/// `<!--`, which becomes `<\!--`: after `<!--<script>` an HTML parser no longer
+/// takes `</script>` as the end of the element and swallows the rest of the page.
 pub fn push_raw_text(out: &mut String, s: &str, tag: &str) {
     let bytes = s.as_bytes();
     let n = tag.len();
+    let script = tag == "script";
     let mut start = 0;
     let mut i = 0;
     while i + 1 < bytes.len() {
-        if bytes[i] == b'<'
-            && bytes[i + 1] == b'/'
+        let closing = bytes[i + 1] == b'/'
             && bytes.len() >= i + 2 + n
-            && bytes[i + 2..i + 2 + n].eq_ignore_ascii_case(tag.as_bytes())
-        {
+            && bytes[i + 2..i + 2 + n].eq_ignore_ascii_case(tag.as_bytes());
+        let comment = script && bytes[i + 1] == b'!' && bytes[i + 2..].starts_with(b"--");
+        if bytes[i] == b'<' && (closing || comment) {
             out.push_str(&s[start..i + 1]);
             out.push('\\');
             start = i + 1;
@@ -110,6 +113,9 @@ mod tests {
         assert_eq!(raw("x</SCRIPT >", "script"), "x<\\/SCRIPT >");
         assert_eq!(raw("p{}</style>", "style"), "p{}<\\/style>");
         assert_eq!(raw("1 </ 2 </s", "script"), "1 </ 2 </s");
+        assert_eq!(raw("'<!--<script>'", "script"), "'<\\!--<script>'");
+        assert_eq!(raw("<!-", "script"), "<!-");
+        assert_eq!(raw("<!--x", "style"), "<!--x");
     }
 
     #[test]

@@ -437,6 +437,10 @@ impl Node {
         {
             let mut me = slf.borrow_mut();
             let idx = me.attr_index(name);
+            // One reactive value replacing another leaves the client with what it was
+            // last sent: keep that record so an identical result sends no op.
+            let still_reactive = matches!(attr, Some(Attr::Dynamic(_)))
+                && idx.is_some_and(|i| matches!(me.attrs[i].1, Attr::Dynamic(_)));
             match (idx, attr) {
                 (Some(i), Some(a)) => me.attrs[i].1 = a,
                 (Some(i), None) => {
@@ -445,7 +449,9 @@ impl Node {
                 (None, Some(a)) => me.attrs.push((Arc::from(name), a)),
                 (None, None) => return Ok(()),
             }
-            me.sent_attrs.retain(|(n, _)| &**n != name);
+            if !still_reactive {
+                me.sent_attrs.retain(|(n, _)| &**n != name);
+            }
         }
         invalidate(slf.py(), slf);
         Ok(())

@@ -72,3 +72,34 @@ class Counter(Tag.App):
 
     def on_destroy(self):
         _record(f"destroy {id(self)}")
+
+
+def serve_mounted(app_class, port: int, secret: str) -> None:
+    """htag mounted under /ui of a host Starlette application, served by Granian."""
+    import contextlib
+
+    from granian import Granian
+    from granian.constants import Interfaces
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Mount, Route
+
+    from htag import WebApp
+
+    webapp = WebApp(app_class, secret_key=secret)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        async with webapp.lifespan(app):
+            yield
+
+    host = Starlette(
+        routes=[
+            Route("/health", lambda request: PlainTextResponse("host app")),
+            Mount("/ui", app=webapp.app),
+        ],
+        lifespan=lifespan,
+    )
+    Granian("apps:host", address="127.0.0.1", port=port, interface=Interfaces.ASGI, websockets=True).serve(
+        target_loader=lambda *_: host
+    )

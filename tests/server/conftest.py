@@ -30,18 +30,24 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        code = (
-            f"import sys; sys.path.insert(0, {str(HERE)!r}); import apps; from htag import WebApp; "
-            f"WebApp(apps.{app}, secret_key={SECRET!r}, **{options!r})"
-            f".run(port={self.port}, open_browser=False, server={server!r})"
-        )
+        if server == "mounted":  # apps.mounted(): a Starlette app with htag under /ui, on Granian
+            code = (
+                f"import sys; sys.path.insert(0, {str(HERE)!r}); import apps; "
+                f"apps.serve_mounted(apps.{app}, {self.port}, {SECRET!r})"
+            )
+        else:
+            code = (
+                f"import sys; sys.path.insert(0, {str(HERE)!r}); import apps; from htag import WebApp; "
+                f"WebApp(apps.{app}, secret_key={SECRET!r}, **{options!r})"
+                f".run(port={self.port}, open_browser=False, server={server!r})"
+            )
         env = dict(os.environ, HTAG_TEST_LOG=str(log))
         self.out = open(log.with_suffix(".out"), "w")
         self.proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=self.out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
-                if httpx.get(self.url + "/favicon.ico", timeout=1).status_code == 200:
+                if httpx.get(self.url + "/health", timeout=1).status_code < 500:
                     return
             except httpx.HTTPError:
                 time.sleep(0.1)
