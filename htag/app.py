@@ -16,7 +16,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .statics import class_statics, render_statics
-from .tag import GTag
+from .tag import F_EVENTS, F_EXTRA, F_FORM, F_HOOKS, F_LAMBDA, F_STATICS, GTag
+
+INDEXED = F_EVENTS | F_FORM
 
 Frame = dict[str, Any]
 
@@ -60,9 +62,15 @@ class App(GTag):
         setup(self, "_lifecycle", [])
         setup(self, "_deferred", [])  # (tags, hook) to run once the lock is released
         self._is_app = True
+        # while the App builds itself, tags join the tree without being mounted one
+        # by one; the whole tree is mounted in one walk at the end
+        self._building = True
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            self._building = False
         with self._lock:
             hooks = self._mount([self])
-        super().__init__(*args, **kwargs)
         self._index[self._hid] = self
         self._run_hooks(hooks, "on_mount")
 
@@ -76,30 +84,36 @@ class App(GTag):
         tag = self._index.get(tag_id) or self._retiring.get(tag_id) or self._retired.get(tag_id)
         if tag is not None:
             return tag
-        for candidate in list(self._index.values()):
-            if candidate._get_attr("id") == tag_id:
-                return candidate
-        return None
+        # only tags with events or form values are indexed; the rest is a walk in Rust
+        with self._lock:
+            return self._find(tag_id)
 
     # -- mounting ------------------------------------------------------------
 
-    def _mount(self, nodes: Iterable[GTag]) -> list[GTag]:
-        """Registers subtrees attached under the App; returns tags with hooks to run."""
+    def _mount(self, nodes: Iterable[GTag], built: bool = False) -> list[GTag]:
+        """Registers subtrees attached under the App; returns tags with hooks to run.
+        Only nodes flagged as needing it (events, form values, hooks, statics,
+        lambdas, extra state) are visited in Python, and indexed only if they can be
+        an event target. Tags `built` by a lambda are all indexed: the Rust walk of
+        `find_tag` does not reach them."""
+        if self._building:
+            return []
         hooked: list[GTag] = []
         index = self._index
         seen = self._static_classes
         for node in nodes:
-            for tag in node._walk():
-                index[tag._hid] = tag
+            for tag in node._walk() if built else node._mount_walk():
+                flags = tag._flags
+                if built or flags & INDEXED:
+                    index[tag._hid] = tag
                 cls = type(tag)
-                if cls not in seen:
+                if flags & F_STATICS and cls not in seen:
                     seen.add(cls)
                     self._add_statics(class_statics(cls))
-                if cls._htag_hooks:
+                if flags & F_HOOKS:
                     hooked.append(tag)
-                extra = tag.__dict__
-                if extra:
-                    self._mount_extra(tag, extra, hooked)
+                if flags & (F_LAMBDA | F_EXTRA):
+                    self._mount_extra(tag, tag.__dict__, hooked)
         return hooked
 
     def _mount_extra(self, tag: GTag, extra: dict[str, Any], hooked: list[GTag]) -> None:
@@ -113,26 +127,28 @@ class App(GTag):
         generated = extra.get("_htag_generated")
         if generated:
             for nodes in generated.values():
-                hooked.extend(self._mount(nodes))
+                hooked.extend(self._mount(nodes, built=True))
 
-    def _unmount(self, nodes: Iterable[GTag], keep_index: bool = False) -> list[GTag]:
+    def _unmount(self, nodes: Iterable[GTag], keep_index: bool = False, built: bool = False) -> list[GTag]:
         """Forgets detached subtrees; returns tags with hooks to run. Tags replaced by
         a re-render stay findable for two frames, so a click on them still lands."""
         hooked: list[GTag] = []
         for node in nodes:
-            for tag in node._walk():
-                hid = tag._hid
-                if self._index.get(hid) is tag:
-                    del self._index[hid]
-                    if keep_index:
-                        self._retiring[hid] = tag
-                self._lambda_tags.discard(tag)
-                if type(tag)._htag_hooks:
+            for tag in node._walk() if built else node._mount_walk():
+                flags = tag._flags
+                if built or flags & INDEXED:
+                    hid = tag._hid
+                    if self._index.get(hid) is tag:
+                        del self._index[hid]
+                        if keep_index:
+                            self._retiring[hid] = tag
+                if flags & F_LAMBDA:
+                    self._lambda_tags.discard(tag)
+                if flags & F_HOOKS:
                     hooked.append(tag)
-                generated = tag.__dict__.get("_htag_generated")
-                if generated:
-                    for built in generated.values():
-                        hooked.extend(self._unmount(built, keep_index))
+                if flags & F_EXTRA:
+                    for generated in tag.__dict__.get("_htag_generated", {}).values():
+                        hooked.extend(self._unmount(generated, keep_index, built=True))
         return hooked
 
     def _run_hooks(self, tags: list[GTag], hook: str) -> None:
@@ -163,7 +179,7 @@ class App(GTag):
     def _remount(self) -> None:
         """A page reload: every tag gets on_unmount, then on_mount."""
         with self._lock:
-            tags = [t for t in self._walk() if type(t)._htag_hooks]
+            tags = [t for t in self._mount_walk() if t._flags & F_HOOKS]
         self._run_hooks(tags, "on_unmount")
         self._run_hooks(tags, "on_mount")
 

@@ -433,7 +433,9 @@ class State(_Reactive, Generic[T]):
             return
         object.__setattr__(self, "_value", _unwrap(value))
         object.__setattr__(self, "_lock", threading.RLock())
-        object.__setattr__(self, "_dependents", weakref.WeakSet())
+        # id(observer) -> weak reference: re-registering on every render is one dict
+        # store (CPython hands back the observer's existing plain weakref)
+        object.__setattr__(self, "_dependents", {})
 
     # ---- public API
     @property
@@ -465,7 +467,14 @@ class State(_Reactive, Generic[T]):
         out-of-band mutation).  Called outside the lock, on a snapshot, so
         observers may (un)register while being notified."""
         with self._lock:
-            observers = list(self._dependents)
+            refs = list(self._dependents.items())
+            observers = []
+            for key, ref in refs:
+                observer = ref()
+                if observer is None:
+                    del self._dependents[key]
+                else:
+                    observers.append(observer)
         errors: list[Exception] = []
         for observer in observers:
             try:
@@ -478,18 +487,21 @@ class State(_Reactive, Generic[T]):
     def unobserve(self, observer: Observer) -> None:
         """Forget ``observer`` (e.g. before it re-renders and re-registers)."""
         with self._lock:
-            self._dependents.discard(observer)
+            self._dependents.pop(id(observer), None)
 
     def __call__(self) -> T:
         """``s()`` is ``s.value``: handy in lambdas."""
         return self._read()
 
     # ---- hooks for _Reactive
+    def _track_for(self, observer: Observer) -> None:
+        """Registers ``observer`` directly: the renderer's fast path for a State child."""
+        self._dependents[id(observer)] = weakref.ref(observer)  # one atomic store
+
     def _track(self) -> None:
         observer = _current_observer()
         if observer is not None:
-            with self._lock:
-                self._dependents.add(observer)
+            self._dependents[id(observer)] = weakref.ref(observer)
 
     def _read(self) -> T:
         self._track()

@@ -8,7 +8,6 @@ calls that tell the App what changed (see `app.py`).
 
 from __future__ import annotations
 
-import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import nullcontext
@@ -19,25 +18,19 @@ from .css import scope_css
 from .events import event_flags
 from .html import HTML
 from .state import State, tracking
-
-_context = threading.local()
+from .statics import render_statics
 
 # kinds of reactive dependency
 CONTENT = 0
 ATTRS = 1
 
-
-def _stack() -> list[GTag | None]:
-    try:
-        return _context.stack
-    except AttributeError:
-        _context.stack = []
-        return _context.stack
-
-
-def _enclosing() -> GTag | None:
-    stack = _stack()
-    return stack[-1] if stack else None
+# node flags, shared with rust/src/node.rs
+F_HOOKS = 4
+F_STATICS = 8
+F_EVENTS = 16
+F_LAMBDA = 32
+F_EXTRA = 64
+F_FORM = 128
 
 
 class _Dependent:
@@ -62,13 +55,12 @@ class GTag(_core.Node):
     statics: ClassVar[Any] = []
     styles: ClassVar[str | None] = None
     _htag_scope: ClassVar[str | None] = None
-    _htag_hooks: ClassVar[bool] = False  # on_mount/on_unmount overridden
+    _htag_meta: ClassVar[tuple[str | None, int]] = (None, 0)  # read by the Rust constructor
 
     __iter__ = None  # a tag is not iterable (no __getitem__ fallback)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._htag_hooks = cls.on_mount is not GTag.on_mount or cls.on_unmount is not GTag.on_unmount
         if "styles" in cls.__dict__ and cls.styles:
             cls._htag_scope = f"htag-{cls.__name__}"
             scoped = scope_css(cls.styles, cls._htag_scope)
@@ -78,6 +70,13 @@ class GTag(_core.Node):
         from .statics import forget_class
 
         forget_class(cls)
+        hooks = cls.on_mount is not GTag.on_mount or cls.on_unmount is not GTag.on_unmount
+        statics = any(k.__dict__.get("statics") for k in cls.__mro__)
+        cls._htag_meta = (cls._htag_tag, (F_HOOKS if hooks else 0) | (F_STATICS if statics else 0))
+        # plain tag classes get the Rust constructor; components keep the Python one
+        if cls.__init__ in (GTag.__init__, _core.Node._fast_init):
+            plain = cls.init is GTag.init and not any(k.__dict__.get("_htag_scope") for k in cls.__mro__)
+            cls.__init__ = _core.Node._fast_init if plain else GTag.__init__
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         plain: dict[str, Any] | None = None
@@ -93,16 +92,15 @@ class GTag(_core.Node):
                 if plain is None:
                     plain = {}
                 plain[key] = value
-        parent = _enclosing()
-        stack = _stack()
-        stack.append(self)
+        parent = _core.stack_top()
+        _core.stack_push(self)
         try:
             if plain:
                 self.init(*args, **plain)
             else:
                 self.init(*args)
         finally:
-            stack.pop()
+            _core.stack_pop()
         if self._htag_scope is not None:
             for klass in type(self).__mro__:
                 scope = klass.__dict__.get("_htag_scope")
@@ -124,14 +122,8 @@ class GTag(_core.Node):
 
     # -- tree ---------------------------------------------------------------
 
-    def __enter__(self) -> GTag:  # noqa: PYI034 - typing.Self needs Python 3.11
-        # `with Tag.div(): Tag.p("x")`: tags created in the block join this one,
-        # exactly as tags created inside `init` do (same per-thread stack).
-        _stack().append(self)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _stack().pop()
+    # `with Tag.div(): Tag.p("x")` (Node.__enter__/__exit__): tags created in the
+    # block join this one, exactly as tags created inside `init` do.
 
     @property
     def id(self) -> str:
@@ -209,10 +201,13 @@ class GTag(_core.Node):
             app = self.root
             if not self._remove_child(item):
                 raise ValueError(f"{item!r} is not a child of {self!r}")
-            gone = [item] if isinstance(item, GTag) else _drop_generated(self, [item])
             if app is not None:
                 app._content_changed(self)
-                hooked = app._unmount(gone)
+            if isinstance(item, GTag):
+                hooked = app._unmount([item]) if app is not None else None
+            else:
+                dropped = _drop_generated(self, [item])
+                hooked = app._unmount(dropped, built=True) if app is not None else None
         if hooked:
             app._run_hooks(hooked, "on_unmount")
         return self
@@ -221,13 +216,14 @@ class GTag(_core.Node):
         """Removes every child, then adds `items`."""
         hooked = None
         with self._guard():
-            built = "_htag_generated" in self.__dict__
+            built = self._flags & F_EXTRA and "_htag_generated" in self.__dict__
             sources = [c for c in self.childs if callable(c) and not isinstance(c, GTag)] if built else []
-            removed = self._clear() + _drop_generated(self, sources)
+            dropped = _drop_generated(self, sources)
+            removed = self._clear()
             app = self.root
             if app is not None:
                 app._content_changed(self)
-                hooked = app._unmount(removed)
+                hooked = app._unmount(removed) + app._unmount(dropped, built=True)
         if hooked:
             app._run_hooks(hooked, "on_unmount")
         if items:
@@ -278,6 +274,11 @@ class GTag(_core.Node):
             if events is None:
                 events = self.__dict__["_htag_events"] = {}
             events[name[2:]] = value
+            if not self._flags & F_EVENTS:
+                self._mark(F_EVENTS)
+                app = self.root
+                if app is not None and not app._building:
+                    app._index[self._hid] = self  # event targets are found in O(1)
             flags = event_flags(value)
             js = f"htag_on(this,event,{flags})" if flags else "htag_on(this,event)"
             self._store_attr(name, js)
@@ -369,6 +370,7 @@ class GTag(_core.Node):
                 app._queue_js(js)
             else:
                 self.__dict__.setdefault("_htag_pending_js", []).append(js)
+                self._mark(F_EXTRA)
         return self
 
     def update(self, throttle: float | None = None) -> None:
@@ -382,8 +384,12 @@ class GTag(_core.Node):
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
         if name[0] != "_":
+            if name == "statics":
+                self._mark(F_EXTRA)
             app = self.root
             if app is not None:
+                if name == "statics":
+                    app._add_statics(render_statics(value))
                 app._plain_attribute_changed()
 
     def _uses_lambda(self, obj: Any) -> None:
@@ -392,16 +398,24 @@ class GTag(_core.Node):
             return
         if "_htag_lambda" not in self.__dict__:
             self.__dict__["_htag_lambda"] = True
+            self._mark(F_LAMBDA)
             app = self.root
             if app is not None:
                 app._lambda_tags.add(self)
 
-    def _dependent(self, kind: int) -> _Dependent:
-        key = "_htag_dep_attrs" if kind == ATTRS else "_htag_dep_content"
-        dep = self.__dict__.get(key)
+    def _dependent(self, kind: int) -> Any:
+        """The observer a State notifies: the tag itself for its content (no extra
+        object per tag), a small `_Dependent` for its attributes."""
+        if kind == CONTENT:
+            return self
+        dep = self.__dict__.get("_htag_dep_attrs")
         if dep is None:
-            dep = self.__dict__[key] = _Dependent(self, kind)
+            dep = self.__dict__["_htag_dep_attrs"] = _Dependent(self, kind)
         return dep
+
+    def state_changed(self, state: State) -> None:
+        """A State this tag's content read has changed."""
+        self._reactive_changed(CONTENT)
 
     def _reactive_changed(self, kind: int) -> None:
         app = self.root
@@ -493,13 +507,20 @@ def _flatten(value: Any, out: list[Any]) -> list[Any]:
 
 
 def _resolve_child(owner: GTag, source: Any) -> list[Any]:
-    stack = _stack()
-    stack.append(None)  # tags built by the lambda are not added to an enclosing tag
+    if source.__class__ is State and not owner._flags & F_EXTRA:
+        # the common case, kept lean: a State shown as text (the tag observes it)
+        source._track_for(owner)
+        value = source._value
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, (int, float)):
+            return [str(value)]
+    _core.stack_push(None)  # tags built by the lambda are not added to an enclosing tag
     try:
         with tracking(owner._dependent(CONTENT)):
             items = _flatten(source(), [])
     finally:
-        stack.pop()
+        _core.stack_pop()
     produced = [i for i in items if isinstance(i, GTag)]
     # kept per reactive child: a tag may have several, each building its own tags
     generated = owner.__dict__.get("_htag_generated")
@@ -507,6 +528,7 @@ def _resolve_child(owner: GTag, source: Any) -> list[Any]:
     if produced or previous:
         if generated is None:
             generated = owner.__dict__["_htag_generated"] = {}
+            owner._mark(F_EXTRA)
         if produced:
             generated[id(source)] = produced
         else:
@@ -523,8 +545,8 @@ def _resolve_child(owner: GTag, source: Any) -> list[Any]:
         app = owner.root
         if app is not None:
             # this runs mid-render under the App's lock: hooks wait until it is done
-            app._defer_hooks(app._unmount(gone, keep_index=True), "on_unmount")
-            app._defer_hooks(app._mount([n for n in produced if id(n) not in old]), "on_mount")
+            app._defer_hooks(app._unmount(gone, keep_index=True, built=True), "on_unmount")
+            app._defer_hooks(app._mount([n for n in produced if id(n) not in old], built=True), "on_mount")
     return items
 
 
@@ -547,7 +569,20 @@ def _resolve_attr(owner: GTag, source: Any) -> Any:
     return value.value if isinstance(value, State) else value
 
 
-_core.set_hooks(_resolve_child, _resolve_attr, HTML)
+def _slow_init(tag: GTag, args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> None:
+    GTag.__init__(tag, *args, **(kwargs or {}))
+
+
+def _attached(parent: GTag, node: GTag) -> None:
+    """A tag built by the Rust constructor joined a live App."""
+    app = parent.root
+    with app._lock:
+        app._content_changed(parent)
+        hooks = app._mount([node])
+    app._run_hooks(hooks, "on_mount")
+
+
+_core.set_hooks(_resolve_child, _resolve_attr, HTML, _slow_init, _attached, State)
 
 
 # -- the `Tag` factory -------------------------------------------------------------
@@ -581,6 +616,7 @@ class TagCreator:
             raise AttributeError(f"{name!r} is not a valid tag name")
         klass = type(name, (GTag,), {"_htag_tag": tag_name, "__module__": "htag.tag"})
         self._registry[name] = klass
+        setattr(self, name, klass)  # later lookups are plain attribute reads
         return klass
 
     def __dir__(self) -> Iterator[str]:  # type: ignore[override]

@@ -10,11 +10,12 @@ use std::sync::Arc;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use pyo3::PyTraverseError;
 
 use crate::escape::{valid_attr_name, valid_tag_name};
 use crate::hooks;
+use crate::{context, intern};
 
 pub enum Attr {
     Text(Arc<str>),
@@ -47,72 +48,101 @@ impl Child {
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-fn fresh_id() -> Arc<str> {
-    let mut n = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let mut s = String::from("h");
-    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
-    let mut buf = [0u8; 16];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = digits[(n % 36) as usize];
-        n /= 36;
-        if n == 0 {
-            break;
-        }
-    }
-    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
-    Arc::from(s)
+/// Node flags. The class ones come from `_htag_meta` at creation; the others
+/// are set by Python when an instance gains them.
+pub const F_APP: u16 = 1;
+/// An App still running its own `init`: attaching under it mounts nothing yet.
+pub const F_BUILDING: u16 = 2;
+/// The class overrides on_mount/on_unmount.
+pub const F_HOOKS: u16 = 4;
+/// The class (or a base) declares statics.
+pub const F_STATICS: u16 = 8;
+pub const F_EVENTS: u16 = 16;
+pub const F_LAMBDA: u16 = 32;
+/// Instance-level statics, pending js, or tags built by lambdas.
+pub const F_EXTRA: u16 = 64;
+/// input/textarea/select: the client syncs their value.
+pub const F_FORM: u16 = 128;
+/// What mounting must look at; every other node just joins the tree.
+pub const F_MOUNT_MASK: u16 = F_HOOKS | F_STATICS | F_EVENTS | F_LAMBDA | F_EXTRA | F_FORM;
+
+/// Values last sent to the client, for nodes with reactive content.
+#[derive(Default)]
+pub struct Sent {
+    pub hash: u64,
+    pub attrs: Vec<(Arc<str>, Option<String>)>,
 }
 
 #[pyclass(subclass, dict, weakref, module = "htag._core")]
 pub struct Node {
     /// Element name; empty for a fragment (renders its children only).
     pub tag: Arc<str>,
-    /// Internal id, the key of the App's event index.
-    pub hid: Arc<str>,
+    /// Internal id number (`h` + base 36), unless `given_id` is set.
+    pub num: u64,
+    /// An internal id chosen by the developer (`_id="x"`).
+    pub given_id: Option<Arc<str>>,
     pub attrs: Vec<(Arc<str>, Attr)>,
     pub children: Vec<Child>,
     pub parent: Option<Py<Node>>,
-    /// HTML of this subtree, kept while the subtree has no reactive content
-    /// and nothing inside it changed.
+    /// HTML of this subtree, kept while the subtree has no reactive content and
+    /// nothing inside it changed; only on the topmost static node of a path.
     pub cache: Option<Arc<str>>,
-    pub is_app: bool,
-    /// Hash of the last HTML sent to the client for this node (nodes with reactive children).
-    pub sent_hash: u64,
-    /// Values of reactive attributes as last sent to the client.
-    pub sent_attrs: Vec<(Arc<str>, Option<String>)>,
+    pub flags: u16,
+    pub sent: Option<Box<Sent>>,
 }
 
 impl Node {
+    pub fn push_hid(&self, out: &mut String) {
+        match &self.given_id {
+            Some(id) => out.push_str(id),
+            None => crate::intern::push_auto_id(out, self.num),
+        }
+    }
+    pub fn hid_string(&self) -> String {
+        let mut s = String::new();
+        self.push_hid(&mut s);
+        s
+    }
+    pub fn sent_mut(&mut self) -> &mut Sent {
+        self.sent.get_or_insert_with(Box::default)
+    }
+    fn set_flag(&mut self, flag: u16, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
     pub fn has_dynamic_children(&self) -> bool {
         self.children.iter().any(|c| matches!(c, Child::Dynamic(_)))
     }
     pub fn has_dynamic_attrs(&self) -> bool {
         self.attrs.iter().any(|(_, a)| matches!(a, Attr::Dynamic(_)))
     }
-    fn attr_index(&self, name: &str) -> Option<usize> {
+    pub fn attr_index(&self, name: &str) -> Option<usize> {
         self.attrs.iter().position(|(n, _)| &**n == name)
     }
 }
 
-/// Clears cached HTML of `node` and of its ancestors. Stops at the first node
-/// without a cache: a cached node implies cached descendants, so nothing above it has one.
-pub fn invalidate(py: Python<'_>, node: &Bound<'_, Node>) {
-    let mut current = {
-        let mut me = node.borrow_mut();
-        me.cache = None;
-        me.parent.as_ref().map(|p| p.clone_ref(py))
-    };
-    while let Some(p) = current {
-        let bound = p.bind(py);
-        let mut b = bound.borrow_mut();
-        if b.cache.is_none() {
-            break;
+/// Clears cached HTML of `node` and of all its ancestors (any of them may hold
+/// HTML that includes this node); returns the topmost one.
+pub fn invalidate(py: Python<'_>, node: &Bound<'_, Node>) -> Py<Node> {
+    let mut current = node.clone().unbind();
+    loop {
+        let next = {
+            let mut b = current.bind(py).borrow_mut();
+            b.cache = None;
+            b.parent.as_ref().map(|p| p.clone_ref(py))
+        };
+        match next {
+            Some(p) => current = p,
+            None => return current,
         }
-        b.cache = None;
-        current = b.parent.as_ref().map(|p| p.clone_ref(py));
     }
+}
+
+fn simple_value(v: &Bound<'_, PyAny>) -> bool {
+    v.is_none() || v.is_instance_of::<PyString>() || v.is_instance_of::<PyBool>() || v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>()
 }
 
 fn is_callable_reactive(obj: &Bound<'_, PyAny>) -> bool {
@@ -193,24 +223,101 @@ impl Node {
         _args: &Bound<'_, PyTuple>,
         _kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let tag: Arc<str> = match cls.getattr("_htag_tag") {
-            Ok(t) if !t.is_none() => Arc::from(t.cast::<PyString>()?.to_str()?),
-            _ => Arc::from(""),
+        // (tag name or None, class flags), set by GTag.__init_subclass__
+        let (tag, flags): (Option<String>, u16) = match cls.getattr("_htag_meta") {
+            Ok(meta) => meta.extract()?,
+            Err(_) => (None, 0),
         };
+        let tag = tag.unwrap_or_default();
         if !tag.is_empty() && !valid_tag_name(&tag) {
             return Err(PyValueError::new_err(format!("invalid tag name {tag:?}")));
         }
+        let form = matches!(tag.as_str(), "input" | "textarea" | "select");
         Ok(Node {
-            tag,
-            hid: fresh_id(),
+            tag: intern::name(&tag),
+            num: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            given_id: None,
             attrs: Vec::new(),
             children: Vec::new(),
             parent: None,
             cache: None,
-            is_app: false,
-            sent_hash: 0,
-            sent_attrs: Vec::new(),
+            flags: flags | if form { F_FORM } else { 0 },
+            sent: None,
         })
+    }
+
+    /// The constructor of plain tag classes (`Tag.div(...)`): children that are
+    /// strings or numbers and static `_attr` kwargs are handled here; anything
+    /// else goes to the general Python constructor.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn _fast_init(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+        let py = slf.py();
+        let simple_kwargs = kwargs.is_none_or(|kw| {
+            kw.iter().all(|(k, v)| {
+                k.cast::<PyString>().ok().and_then(|k| k.to_str().ok().map(|k| k.len() > 1 && k.starts_with('_'))).unwrap_or(false)
+                    && simple_value(&v)
+            })
+        });
+        if !simple_kwargs || !args.iter().all(|a| simple_value(&a)) {
+            hooks::get(py)?.slow_init.bind(py).call1((slf, args, kwargs))?;
+            return Ok(());
+        }
+        let mut attrs = Vec::new();
+        let mut given_id = None;
+        if let Some(kw) = kwargs {
+            for (k, v) in kw.iter() {
+                let name = k.cast::<PyString>()?.to_str()?[1..].replace('_', "-");
+                if name == "id" {
+                    given_id = Some(Arc::from(v.str()?.to_str()?));
+                    continue;
+                }
+                if !valid_attr_name(&name) {
+                    return Err(PyValueError::new_err(format!("invalid attribute name {name:?}")));
+                }
+                if let Some(a) = to_attr(&v)? {
+                    attrs.push((intern::name(&name), a));
+                }
+            }
+        }
+        let mut children = Vec::with_capacity(args.len());
+        let html = hooks::html_type(py)?;
+        for a in args.iter() {
+            if a.is_none() {
+                continue;
+            }
+            let text: Arc<str> = Arc::from(a.str()?.to_str()?);
+            children.push(if a.is_instance(html)? { Child::Raw(text) } else { Child::Text(text) });
+        }
+        {
+            let mut me = slf.borrow_mut();
+            if given_id.is_some() {
+                me.given_id = given_id;
+            }
+            attrs.shrink_to_fit();
+            me.attrs = attrs;
+            me.children = children;
+        }
+        let Some(parent) = context::top(py) else { return Ok(()) };
+        let parent = parent.bind(py);
+        parent.borrow_mut().children.push(Child::Node(slf.clone().unbind()));
+        slf.borrow_mut().parent = Some(parent.clone().unbind());
+        let top = invalidate(py, parent);
+        let top_flags = top.bind(py).borrow().flags;
+        if top_flags & F_APP != 0 && top_flags & F_BUILDING == 0 {
+            hooks::get(py)?.attached.bind(py).call1((parent, slf))?;
+        }
+        Ok(())
+    }
+
+    fn __enter__(slf: &Bound<'_, Self>) -> Py<Node> {
+        context::push(Some(slf.clone().unbind()));
+        slf.clone().unbind()
+    }
+
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(slf: &Bound<'_, Self>, _exc: &Bound<'_, PyTuple>) {
+        context::pop();
+        slf.borrow_mut().children.shrink_to_fit();
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -233,6 +340,7 @@ impl Node {
     }
 
     fn __clear__(&mut self) {
+        self.sent = None;
         self.parent = None;
         self.children.clear();
         self.attrs.clear();
@@ -249,15 +357,15 @@ impl Node {
         if !name.is_empty() && !valid_tag_name(name) {
             return Err(PyValueError::new_err(format!("invalid tag name {name:?}")));
         }
-        slf.borrow_mut().tag = Arc::from(name);
+        slf.borrow_mut().tag = intern::name(name);
         invalidate(slf.py(), slf);
         Ok(())
     }
 
     /// The internal id (the `id` attribute unless the user set another one).
     #[getter(_hid)]
-    fn hid(&self) -> &str {
-        &self.hid
+    fn hid(&self) -> String {
+        self.hid_string()
     }
 
     #[setter(_hid)]
@@ -265,19 +373,83 @@ impl Node {
         if value.is_empty() {
             return Err(PyValueError::new_err("an id cannot be empty"));
         }
-        slf.borrow_mut().hid = Arc::from(value);
+        slf.borrow_mut().given_id = Some(Arc::from(value));
         invalidate(slf.py(), slf);
         Ok(())
     }
 
     #[getter(_is_app)]
     fn get_is_app(&self) -> bool {
-        self.is_app
+        self.flags & F_APP != 0
     }
 
     #[setter(_is_app)]
     fn set_is_app(&mut self, v: bool) {
-        self.is_app = v;
+        self.set_flag(F_APP, v);
+    }
+
+    #[getter(_building)]
+    fn get_building(&self) -> bool {
+        self.flags & F_BUILDING != 0
+    }
+
+    #[setter(_building)]
+    fn set_building(&mut self, v: bool) {
+        self.set_flag(F_BUILDING, v);
+    }
+
+    #[getter(_flags)]
+    fn get_flags(&self) -> u16 {
+        self.flags
+    }
+
+    /// Marks this instance as having events / lambdas / extra htag state.
+    fn _mark(&mut self, flags: u16) {
+        self.flags |= flags;
+    }
+
+    /// The nodes of this subtree that mounting must look at (see F_MOUNT_MASK).
+    fn _mount_walk(slf: &Bound<'_, Self>) -> Vec<Py<Node>> {
+        let py = slf.py();
+        let mut out = Vec::new();
+        let mut stack: Vec<Py<Node>> = vec![slf.clone().unbind()];
+        while let Some(n) = stack.pop() {
+            let keep = {
+                let b = n.bind(py).borrow();
+                for c in b.children.iter().rev() {
+                    if let Child::Node(k) = c {
+                        stack.push(k.clone_ref(py));
+                    }
+                }
+                b.flags & F_MOUNT_MASK != 0
+            };
+            if keep {
+                out.push(n);
+            }
+        }
+        out
+    }
+
+    /// A descendant (or self) by internal id or by its `id` attribute.
+    fn _find(slf: &Bound<'_, Self>, id: &str) -> Option<Py<Node>> {
+        let py = slf.py();
+        let mut stack: Vec<Py<Node>> = vec![slf.clone().unbind()];
+        while let Some(n) = stack.pop() {
+            let found = {
+                let b = n.bind(py).borrow();
+                for c in &b.children {
+                    if let Child::Node(k) = c {
+                        stack.push(k.clone_ref(py));
+                    }
+                }
+                b.hid_string() == id
+                    || b.attr_index("id").is_some_and(|i| matches!(&b.attrs[i].1, Attr::Text(v) if &**v == id))
+            };
+            if found {
+                return Some(n);
+            }
+        }
+        None
     }
 
     #[getter]
@@ -308,7 +480,7 @@ impl Node {
     #[getter]
     fn root(slf: &Bound<'_, Self>) -> Option<Py<Node>> {
         let top = Self::_top(slf);
-        let is_app = top.bind(slf.py()).borrow().is_app;
+        let is_app = top.bind(slf.py()).borrow().flags & F_APP != 0;
         is_app.then_some(top)
     }
 
@@ -446,11 +618,16 @@ impl Node {
                 (Some(i), None) => {
                     me.attrs.remove(i);
                 }
-                (None, Some(a)) => me.attrs.push((Arc::from(name), a)),
+                (None, Some(a)) => {
+                    me.attrs.reserve_exact(1);
+                    me.attrs.push((intern::name(name), a))
+                }
                 (None, None) => return Ok(()),
             }
             if !still_reactive {
-                me.sent_attrs.retain(|(n, _)| &**n != name);
+                if let Some(sent) = me.sent.as_mut() {
+                    sent.attrs.retain(|(n, _)| &**n != name);
+                }
             }
         }
         invalidate(slf.py(), slf);

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyRecursionError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyList, PyString};
+use pyo3::intern;
+use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyWeakrefReference};
 
 use crate::escape::{push_attr, push_raw_text, push_text};
 use crate::hooks;
-use crate::node::{Attr, Child, Node};
+use crate::node::{Attr, Child, Node, F_EXTRA};
 
 /// Deep enough for any real page, shallow enough for any thread's stack.
 const MAX_DEPTH: usize = 4000;
@@ -31,12 +32,6 @@ fn raw_text_tag(tag: &str) -> Option<&'static str> {
         "style" => Some("style"),
         _ => None,
     }
-}
-
-enum AttrSnap {
-    Text(Arc<str>),
-    Flag,
-    Dynamic(Py<PyAny>),
 }
 
 pub fn hash_str(s: &str) -> u64 {
@@ -87,74 +82,92 @@ struct Renderer<'py> {
 
 impl<'py> Renderer<'py> {
     /// Renders `node` into `out`; returns whether its subtree is static.
+    ///
+    /// Static parts are written while the node is borrowed; reactive parts call
+    /// Python, so they are evaluated from a snapshot with no borrow held (user
+    /// code may touch the tree while it renders).
     fn node(&mut self, node: &Bound<'py, Node>, depth: usize) -> PyResult<bool> {
         if depth > MAX_DEPTH {
             return Err(PyRecursionError::new_err(format!("tag tree deeper than {MAX_DEPTH} levels")));
         }
         let py = self.py;
-        let (tag, hid, attrs, kids) = {
+        let start = self.out.len();
+        let (tag, dynamic_attrs, kids) = {
             let b = node.borrow();
             if let (true, Some(c)) = (self.ids, &b.cache) {
                 self.out.push_str(c);
                 return Ok(true);
             }
-            let attrs: Vec<(Arc<str>, AttrSnap)> = b
+            let dynamic_attrs: Vec<(Arc<str>, Py<PyAny>)> = b
                 .attrs
                 .iter()
-                .map(|(n, a)| {
-                    let snap = match a {
-                        Attr::Text(s) => AttrSnap::Text(s.clone()),
-                        Attr::Flag => AttrSnap::Flag,
-                        Attr::Dynamic(o) => AttrSnap::Dynamic(o.clone_ref(py)),
-                    };
-                    (n.clone(), snap)
+                .filter_map(|(n, a)| match a {
+                    Attr::Dynamic(o) => Some((n.clone(), o.clone_ref(py))),
+                    _ => None,
                 })
                 .collect();
-            let kids: Vec<Child> = b.children.iter().map(|c| c.clone_ref(py)).collect();
-            (b.tag.clone(), b.hid.clone(), attrs, kids)
-        };
-        let start = self.out.len();
-        let mut is_static = true;
-        let mut has_dynamic_children = false;
-        if !tag.is_empty() {
-            self.out.push('<');
-            self.out.push_str(&tag);
-            if self.ids {
-                let user_id = attrs.iter().any(|(n, _)| &**n == "id");
-                self.out.push_str(if user_id { " data-htag-id=\"" } else { " id=\"" });
-                push_attr(&mut self.out, &hid);
-                self.out.push('"');
+            if !b.tag.is_empty() {
+                self.open_tag(&b);
             }
-            let mut dynamic_values = Vec::new();
-            for (name, a) in &attrs {
-                match a {
-                    AttrSnap::Text(v) => push_attr_pair(&mut self.out, name, &Some(v.to_string())),
-                    AttrSnap::Flag => push_attr_pair(&mut self.out, name, &Some(String::new())),
-                    AttrSnap::Dynamic(o) => {
-                        is_static = false;
-                        let v = attr_value(node, o.bind(py))?;
-                        push_attr_pair(&mut self.out, name, &v);
-                        dynamic_values.push((name.clone(), v));
+            let leaf = b.children.iter().all(|c| matches!(c, Child::Text(_) | Child::Raw(_)));
+            if leaf && dynamic_attrs.is_empty() {
+                // the common case: no reactive part, no child tag, nothing to snapshot
+                if !b.tag.is_empty() {
+                    self.out.push('>');
+                    if is_void(&b.tag) {
+                        return Ok(true);
                     }
                 }
+                let raw = raw_text_tag(&b.tag);
+                for kid in &b.children {
+                    match kid {
+                        Child::Text(s) => self.text(s, raw),
+                        Child::Raw(s) => self.out.push_str(s),
+                        _ => {}
+                    }
+                }
+                self.close_tag(&b.tag);
+                return Ok(true);
             }
-            if self.record && !dynamic_values.is_empty() {
-                node.borrow_mut().sent_attrs = dynamic_values;
+            let kids: Vec<Child> = b.children.iter().map(|c| c.clone_ref(py)).collect();
+            (b.tag.clone(), dynamic_attrs, kids)
+        };
+        let mut is_static = dynamic_attrs.is_empty();
+        if !tag.is_empty() {
+            if !dynamic_attrs.is_empty() {
+                let mut values = Vec::with_capacity(dynamic_attrs.len());
+                for (name, obj) in dynamic_attrs {
+                    let v = attr_value(node, obj.bind(py))?;
+                    push_attr_pair(&mut self.out, &name, &v);
+                    values.push((name, v));
+                }
+                if self.record {
+                    node.borrow_mut().sent_mut().attrs = values;
+                }
             }
             self.out.push('>');
             if is_void(&tag) {
-                return self.finish(node, start, is_static, false);
+                return Ok(is_static);
             }
         }
         let raw = raw_text_tag(&tag);
+        let mut has_dynamic_children = false;
+        let mut has_node_children = false;
         for kid in &kids {
             match kid {
                 Child::Text(s) => self.text(s, raw),
                 Child::Raw(s) => self.out.push_str(s),
-                Child::Node(n) => is_static &= self.node(n.bind(py), depth + 1)?,
+                Child::Node(n) => {
+                    has_node_children = true;
+                    is_static &= self.node(n.bind(py), depth + 1)?;
+                }
                 Child::Dynamic(o) => {
                     is_static = false;
                     has_dynamic_children = true;
+                    if let Some(text) = state_text(node, o.bind(py))? {
+                        self.text(&text, raw);
+                        continue;
+                    }
                     let items = hooks::get(py)?.resolve_child.bind(py).call1((node, o))?;
                     let items = items.cast::<PyList>()?;
                     for item in items.iter() {
@@ -169,12 +182,64 @@ impl<'py> Renderer<'py> {
                 }
             }
         }
+        self.close_tag(&tag);
+        if is_static && has_node_children && self.ids {
+            self.cache(node, start);
+        } else if self.record && has_dynamic_children {
+            node.borrow_mut().sent_mut().hash = hash_str(&self.out[start..]);
+        }
+        Ok(is_static)
+    }
+
+    /// `<tag id="..." attr="..."` (static attributes only; no `>`).
+    fn open_tag(&mut self, b: &Node) {
+        self.out.push('<');
+        self.out.push_str(&b.tag);
+        if self.ids {
+            let user_id = b.attr_index("id").is_some();
+            self.out.push_str(if user_id { " data-htag-id=\"" } else { " id=\"" });
+            match &b.given_id {
+                Some(id) => push_attr(&mut self.out, id),
+                None => crate::intern::push_auto_id(&mut self.out, b.num),
+            }
+            self.out.push('"');
+        }
+        for (name, a) in &b.attrs {
+            match a {
+                Attr::Text(v) => {
+                    self.out.push(' ');
+                    self.out.push_str(name);
+                    self.out.push_str("=\"");
+                    push_attr(&mut self.out, v);
+                    self.out.push('"');
+                }
+                Attr::Flag => {
+                    self.out.push(' ');
+                    self.out.push_str(name);
+                }
+                Attr::Dynamic(_) => {}
+            }
+        }
+    }
+
+    fn close_tag(&mut self, tag: &str) {
         if !tag.is_empty() {
             self.out.push_str("</");
-            self.out.push_str(&tag);
+            self.out.push_str(tag);
             self.out.push('>');
         }
-        self.finish(node, start, is_static, has_dynamic_children)
+    }
+
+    /// Keeps the HTML of a static subtree on its topmost node only: the
+    /// children's copies go.
+    fn cache(&mut self, node: &Bound<'py, Node>, start: usize) {
+        let mut me = node.borrow_mut();
+        for c in &me.children {
+            if let Child::Node(k) = c {
+                k.bind(self.py).borrow_mut().cache = None;
+            }
+        }
+        me.cache = Some(Arc::from(&self.out[start..]));
     }
 
     fn text(&mut self, s: &str, raw: Option<&str>) {
@@ -184,20 +249,28 @@ impl<'py> Renderer<'py> {
         }
     }
 
-    fn finish(
-        &mut self,
-        node: &Bound<'py, Node>,
-        start: usize,
-        is_static: bool,
-        has_dynamic_children: bool,
-    ) -> PyResult<bool> {
-        if is_static && self.ids {
-            node.borrow_mut().cache = Some(Arc::from(&self.out[start..]));
-        } else if self.record && has_dynamic_children {
-            node.borrow_mut().sent_hash = hash_str(&self.out[start..]);
-        }
-        Ok(is_static)
+}
+
+/// The fast path of `_resolve_child` in tag.py for the most common reactive
+/// child, a `State` holding a str or a number: registers the tag as a dependent
+/// of the State (`_dependents[id(tag)] = weakref(tag)`) and returns its text,
+/// without a Python call. None: take the general path.
+fn state_text(node: &Bound<'_, Node>, obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+    let py = node.py();
+    if !obj.get_type().is(hooks::get(py)?.state_type.bind(py)) || node.borrow().flags & F_EXTRA != 0 {
+        return Ok(None);
     }
+    let value = obj.getattr(intern!(py, "_value"))?;
+    let text = if let Ok(s) = value.cast::<PyString>() {
+        s.to_str()?.to_owned()
+    } else if value.is_instance_of::<PyInt>() || value.is_instance_of::<PyFloat>() {
+        value.str()?.to_str()?.to_owned()
+    } else {
+        return Ok(None);
+    };
+    let dependents = obj.getattr(intern!(py, "_dependents"))?;
+    dependents.set_item(node.as_ptr() as usize, PyWeakrefReference::new(node)?)?;
+    Ok(Some(text))
 }
 
 pub fn render_to_string(node: &Bound<'_, Node>, record: bool) -> PyResult<String> {
@@ -220,7 +293,7 @@ fn render_with(node: &Bound<'_, Node>, record: bool, ids: bool) -> PyResult<Stri
 pub fn render_for_client(node: &Bound<'_, Node>) -> PyResult<(String, bool)> {
     let (before, reactive) = {
         let b = node.borrow();
-        (b.sent_hash, b.has_dynamic_children())
+        (b.sent.as_ref().map_or(0, |s| s.hash), b.has_dynamic_children())
     };
     let html = render_to_string(node, true)?;
     let changed = !reactive || before != hash_str(&html);
@@ -245,9 +318,9 @@ pub fn changed_dynamic_attrs(node: &Bound<'_, Node>) -> PyResult<Vec<(String, Op
     let mut me = node.borrow_mut();
     let changed = values
         .iter()
-        .filter(|(n, v)| !me.sent_attrs.iter().any(|(sn, sv)| sn == n && sv == v))
+        .filter(|(n, v)| !me.sent.as_ref().is_some_and(|s| s.attrs.iter().any(|(sn, sv)| sn == n && sv == v)))
         .map(|(n, v)| (n.to_string(), v.clone()))
         .collect();
-    me.sent_attrs = values;
+    me.sent_mut().attrs = values;
     Ok(changed)
 }

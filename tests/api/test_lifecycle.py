@@ -169,8 +169,23 @@ def test_a_lambda_rebuilding_components_unmounts_the_old_ones():
     frame = app.next_frame()
     assert log == [("init", "v0"), ("mount", "v0"), ("init", "v1"), ("unmount", "v0"), ("mount", "v1")]
     assert list(frame["updates"]) == [app.childs[0].id]
-    # the replaced tag stays findable for a frame (a late click still lands)
-    assert len(app._index) == 3  # app, div, v1
+    (v1,) = app.childs[0]._htag_generated.values()
+    assert app.find_tag(v1[0].id) is v1[0]
+
+
+def test_a_replaced_tag_with_events_stays_findable_for_a_frame():
+    n = State(0)
+    app = App()
+    app <= Tag.div(lambda: Tag.button(f"v{n.value}", _onclick=lambda e: None))
+    app.render_page()
+    (old,) = next(iter(app.childs[0]._htag_generated.values()))
+    n.value = 1
+    app.next_frame()
+    # a click sent just before the new button arrived still lands
+    assert app.find_tag(old.id) is old
+    app.next_frame()
+    app.next_frame()
+    assert app.find_tag(old.id) is None
 
 
 def test_several_lambdas_in_one_tag_keep_their_tags():
@@ -179,7 +194,7 @@ def test_several_lambdas_in_one_tag_keep_their_tags():
     d = Tag.div(lambda: Tag.b(a.value), lambda: Tag.i(b.value))
     app <= d
     app.render_page()
-    built = [t for t in app._index.values() if t.tag in ("b", "i")]
+    built = [t for gen in d._htag_generated.values() for t in gen]
     assert sorted(t.tag for t in built) == ["b", "i"]
     assert all(t.parent is d and t.root is app for t in built)
     b.value = "C"
