@@ -1,4 +1,5 @@
-//! Shared strings: tag and attribute names are few and repeated on every node,
+//! Shared strings: tag and attribute names (and short attribute values) are few
+//! and repeated on every node,
 //! so each distinct name is allocated once per process. Bounded, so hostile
 //! input cannot grow it without limit (past the bound, names are just allocated).
 
@@ -7,6 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 const MAX_NAMES: usize = 4096;
 const MAX_NAME_LEN: usize = 64;
+const MAX_VALUE_LEN: usize = 24;
 
 fn table() -> &'static Mutex<HashSet<Arc<str>>> {
     static TABLE: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
@@ -26,6 +28,16 @@ pub fn name(s: &str) -> Arc<str> {
         t.insert(shared.clone());
     }
     shared
+}
+
+/// Attribute values: short ones (class names, types...) repeat across tags and
+/// sessions, so they are shared like names; long ones are allocated.
+pub fn value(s: &str) -> Arc<str> {
+    if s.len() <= MAX_VALUE_LEN {
+        name(s)
+    } else {
+        Arc::from(s)
+    }
 }
 
 /// Internal ids: `h` + base 36 of a process-wide counter, written without allocating.

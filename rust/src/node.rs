@@ -73,7 +73,7 @@ pub struct Sent {
     pub attrs: Vec<(Arc<str>, Option<String>)>,
 }
 
-#[pyclass(subclass, dict, weakref, module = "htag._core")]
+#[pyclass(subclass, weakref, module = "htag._core")]
 pub struct Node {
     /// Element name; empty for a fragment (renders its children only).
     pub tag: Arc<str>,
@@ -196,7 +196,7 @@ fn to_attr(value: &Bound<'_, PyAny>) -> PyResult<Option<Attr>> {
         return Ok(if b.is_true() { Some(Attr::Flag) } else { None });
     }
     if let Ok(s) = value.cast::<PyString>() {
-        return Ok(Some(Attr::Text(Arc::from(s.to_str()?))));
+        return Ok(Some(Attr::Text(intern::value(s.to_str()?))));
     }
     if is_callable_reactive(value) {
         return Ok(Some(Attr::Dynamic(value.clone().unbind())));
