@@ -33,8 +33,15 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from .app import App
-from .connections import Connection, PollConnection, StreamConnection, WebSocketConnection, encode
-from .dispatch import Dispatcher, error_frame
+from .connections import (
+    Connection,
+    PollConnection,
+    StreamConnection,
+    WebSocketConnection,
+    deobfuscate,
+    encode,
+)
+from .dispatch import Dispatcher, error_frame, run_lifecycle
 from .sessions import Session, SessionManager
 from .updates import Updater
 
@@ -272,8 +279,6 @@ class WebApp:
             self.on_last_disconnect()
 
     def _start_lifecycle(self, session: Session, updater: Updater) -> None:
-        from .dispatch import run_lifecycle
-
         for item in session.app._take_lifecycle():
             self._spawn(run_lifecycle(session.app, item, updater.broadcast, self.dispatcher))
 
@@ -299,7 +304,7 @@ class WebApp:
 
     # -- messages ----------------------------------------------------------------
 
-    def _parse(self, raw: str | bytes | None, conn: Connection | None, session: Session) -> Any:
+    def _parse(self, raw: str | bytes | None, session: Session) -> Any:
         """The decoded message, or an error frame (a dict with action 'error')."""
         if raw is None:
             return error_frame("empty message", None)
@@ -310,8 +315,6 @@ class WebApp:
             text = raw.decode() if isinstance(raw, bytes) else raw
             key = self._key(session)
             if key:
-                from .connections import deobfuscate
-
                 text = deobfuscate(text, key)
             message = orjson.loads(text)
         except (ValueError, UnicodeDecodeError) as e:
@@ -377,7 +380,8 @@ class WebApp:
                 if msg["type"] == "websocket.disconnect":
                     break
                 session.last_seen = time.monotonic()
-                message = self._parse(msg.get("text") if msg.get("text") is not None else msg.get("bytes"), conn, session)
+                raw = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
+                message = self._parse(raw, session)
                 if message.get("action") == "error":
                     conn.push(message)
                     continue
@@ -433,7 +437,7 @@ class WebApp:
             body += chunk
             if len(body) > self.max_message_size:
                 return JSONResponse({"status": "error", "message": "message too large"}, status_code=413)
-        message = self._parse(body, None, session)
+        message = self._parse(body, session)
         fallback = message.get("fallback") is True
         if fallback:
             poller = session.http
