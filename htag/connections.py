@@ -11,6 +11,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -109,20 +110,56 @@ class WebSocketConnection(Connection):
 
 
 class StreamConnection(Connection):
-    """Server-Sent Events: frames as `data:` lines."""
+    """Server-Sent Events: frames as `data:` lines.
+
+    Each HTTP stream ends by itself after `LIFETIME` seconds, announced by a
+    `renew` frame: Granian waits for open responses before it shuts down, so an
+    endless stream would hold a Ctrl+C forever. The client opens the next stream
+    with `resume=<key>` and the same connection (its outbox included) goes on; one
+    not resumed within `GRACE` seconds is closed."""
 
     kind = "sse"
+    LIFETIME = 3.0
+    KEEPALIVE = 10.0
+    GRACE = 10.0
+
+    def __init__(self, parano_key: bytes | None = None) -> None:
+        super().__init__(parano_key)
+        self.key = secrets.token_urlsafe(12)
+        self.streaming = False
+        self._expiry: asyncio.TimerHandle | None = None
 
     async def events(self) -> Any:
-        while True:
-            try:
-                text = await asyncio.wait_for(self.outbox.get(), 15.0)
-            except asyncio.TimeoutError:
-                yield ": keepalive\n\n"  # proxies close silent streams
-                continue
-            if text is None:
-                break
-            yield f"data: {text}\n\n"
+        """One HTTP stream's worth of frames."""
+        self.streaming = True
+        if self._expiry is not None:
+            self._expiry.cancel()
+        renewed = False
+        try:
+            yield "retry: 500\n\n"
+            deadline = time.monotonic() + self.LIFETIME
+            while (left := deadline - time.monotonic()) > 0:
+                try:
+                    text = await asyncio.wait_for(self.outbox.get(), min(self.KEEPALIVE, left))
+                except asyncio.TimeoutError:
+                    yield ": keepalive\n\n"  # proxies close silent streams
+                    continue
+                if text is None:
+                    return
+                yield f"data: {text}\n\n"
+            renewed = True
+            # plain JSON even in parano mode: the client accepts it (never valid base64)
+            yield "data: " + orjson.dumps({"action": "renew", "key": self.key}).decode() + "\n\n"
+        finally:
+            self.streaming = False
+            if renewed and not self.closed:
+                self._expiry = asyncio.get_running_loop().call_later(self.GRACE, self._expire)
+            else:
+                self.close()
+
+    def _expire(self) -> None:
+        if not self.streaming:
+            self.close()
 
 
 class PollConnection(Connection):

@@ -9,6 +9,7 @@ half the time. Scale with several processes behind a balancer that keeps affinit
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import signal
 import socket
@@ -57,6 +58,11 @@ def run(
     if reload and os.environ.get(RELOAD_CHILD) != "1":
         _supervise_reload()
         return
+    method = multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+    if server == "granian" and method != "fork":
+        # the app object reaches Granian's worker only by forking (it is not picklable)
+        logger.warning("Granian needs the 'fork' start method to serve an app object: using uvicorn")
+        server = "uvicorn"
     webapp.dev_reload = reload
     if port == 0:
         port = free_port(host)
@@ -94,6 +100,7 @@ def _run_granian(webapp: WebApp, host: str, port: int, options: dict[str, Any]) 
 def _run_uvicorn(webapp: WebApp, host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
 
+    options.setdefault("access_log", False)  # WebSocket URLs carry the session token
     config = uvicorn.Config(webapp.app, host=host, port=port, ws_max_size=webapp.max_message_size, **options)
     server = uvicorn.Server(config)
 

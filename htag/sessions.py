@@ -34,6 +34,18 @@ class Session:
     last_seen: float = field(default_factory=time.monotonic)
     connections: set[Connection] = field(default_factory=set)
     http: Connection | None = None  # the pure-HTTP fallback's queue, if in use
+    # callback_id -> reply (None while running): a client that resends an event after
+    # a lost connection gets the first reply again instead of running it twice
+    replies: OrderedDict[str, dict[str, Any] | None] = field(default_factory=OrderedDict)
+
+    def first_time(self, callback_id: str) -> bool:
+        """Whether this event is new (and remembers it, among the last 256)."""
+        if callback_id in self.replies:
+            return False
+        self.replies[callback_id] = None
+        if len(self.replies) > 256:
+            self.replies.popitem(last=False)
+        return True
 
 
 class SessionManager:

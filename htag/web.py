@@ -338,11 +338,21 @@ class WebApp:
         if action is not None and action != "event":
             conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
             return
+        data = message.get("data")
+        callback_id = data.get("callback_id") if isinstance(data, dict) else None
+        if isinstance(callback_id, str) and not session.first_time(callback_id):
+            logger.info("event %s resent by the client: not run again", callback_id[:20])
+            reply = session.replies.get(callback_id)
+            if reply is not None:
+                conn.push(reply)
+            return
         app = session.app
         updater = self._updater(app)
 
         def send(frame: dict[str, Any]) -> None:
             if frame.get("action") == "error" or "callback_id" in frame:
+                if frame.get("callback_id") in session.replies:
+                    session.replies[frame["callback_id"]] = frame
                 conn.push(frame)
                 shared = {k: v for k, v in frame.items() if k not in ("callback_id", "result")}
                 if frame.get("action") == "update" and len(shared) > 1:
@@ -408,18 +418,22 @@ class WebApp:
             return Response("data: " + encode({"action": "reload"}) + "\n\n", media_type="text/event-stream")
         if not self._token_ok(session, request.query_params.get("token")):
             return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
-        conn = StreamConnection(self._key(session))
-        self._attach(session, conn)
-
-        async def events() -> AsyncIterator[str]:
-            try:
-                async for chunk in conn.events():
-                    yield chunk
-            finally:
-                conn.close()
-
+        resume = request.query_params.get("resume")
+        conn = next(
+            (
+                c
+                for c in session.connections
+                if isinstance(c, StreamConnection) and resume and c.key == resume and not c.streaming
+            ),
+            None,
+        )
+        if conn is None:
+            conn = StreamConnection(self._key(session))
+            self._attach(session, conn)
         return StreamingResponse(
-            events(), media_type="text/event-stream", headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+            conn.events(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
 
     async def event(self, request: Request) -> Response:

@@ -72,8 +72,11 @@
 
   // ------------------------------------------------------- element lookup --
   function findEl(hid) {
-    return document.getElementById(hid) ||
-      document.querySelector('[data-htag-id="' + CSS.escape(hid) + '"]');
+    // an element whose developer-chosen id happens to equal another tag's hid
+    // carries its own hid in data-htag-id: it is not the one asked for
+    var el = document.getElementById(hid);
+    if (el && el.hasAttribute('data-htag-id') && el.getAttribute('data-htag-id') !== hid) el = null;
+    return el || document.querySelector('[data-htag-id="' + CSS.escape(hid) + '"]');
   }
   // The key by which the server identifies an element (its hid).
   function keyOf(node) {
@@ -200,7 +203,8 @@
       // Its text is its default value; the live value is handled below.
       // (restoreFocus puts back what a focused user was typing).
       if (from.defaultValue !== to.defaultValue) from.defaultValue = to.defaultValue;
-      if (from.value !== to.defaultValue && !userOwns(from)) from.value = to.defaultValue;
+      var want = textareaValue(to);
+      if (from.value !== want && !userOwns(from)) from.value = want;
       return;
     }
     if (from.tagName === 'TEMPLATE') {
@@ -233,6 +237,14 @@
     }
   }
 
+  /* The value a textarea of the new HTML stands for. Browsers ignore a `value`
+     attribute on a <textarea>, but the server keeps what the user typed (and
+     what Python sets with `tag["value"] = ...`) there, beside the initial text
+     of its content: the attribute, when present, is the current value. */
+  function textareaValue(ta) {
+    return ta.hasAttribute('value') ? ta.getAttribute('value') : ta.defaultValue;
+  }
+
   // Live state (properties) of form controls follows the new HTML, unless the
   // user owns it (focused, or a value not yet synced to the server).
   function syncFormState(from, to) {
@@ -248,6 +260,18 @@
       }
     } else if (tag === 'SELECT') {
       if (userOwns(from)) return;
+      // As for a textarea: browsers ignore a `value` attribute on a <select>, but
+      // the server keeps there the value the user chose (htag:sync) or Python set,
+      // and it is newer than the `selected` the options were first rendered with.
+      if (!from.multiple && to.hasAttribute('value')) {
+        var sv = to.getAttribute('value');
+        for (var j = 0; j < from.options.length; j++) {
+          if (from.options[j].value === sv) {
+            if (from.selectedIndex !== j) from.selectedIndex = j;
+            return;
+          }
+        }
+      }
       var any = false;
       for (var i = 0; i < from.options.length; i++) {
         var opt = from.options[i];
@@ -300,7 +324,7 @@
         fromParent.insertBefore(shell, cur);
         ctx.used.add(shell);
         if (shell.tagName === 'TEMPLATE') shell.innerHTML = nn.innerHTML;
-        else if (shell.tagName === 'TEXTAREA') shell.value = shell.defaultValue = nn.defaultValue;
+        else if (shell.tagName === 'TEXTAREA') { shell.defaultValue = nn.defaultValue; shell.value = textareaValue(nn); }
         else {
           morphChildren(shell, nn, ctx);
           syncFormState(shell, nn);
@@ -399,6 +423,7 @@
       case 'update': return applyUpdate(frame);
       case 'error': return applyError(frame);
       case 'reload': location.reload(); return;
+      case 'renew': return renewStream(frame.key);
       case 'pong': return;
       default: log('unknown frame ignored', frame);
     }
@@ -596,7 +621,10 @@
   function htag_on(el, ev, flags) {
     flags = flags | 0;
     if (ev) {
-      if (flags & 1) ev.preventDefault();
+      // A form submitted to a Python callback never also submits natively: the
+      // navigation would reload the page and lose the callback's reply (and
+      // races the event itself), with or without @prevent.
+      if ((flags & 1) || (ev.type === 'submit' && el && el.tagName === 'FORM')) ev.preventDefault();
       if (flags & 2) ev.stopPropagation();
     }
     if (!el || el.nodeType !== 1) el = document.body; // <body onhashchange> runs with this === window
@@ -658,15 +686,35 @@
   function onUserChange(ev) {
     var el = ev.target;
     if (!isFormControl(el) || el.type === 'file') return;
+    scheduleSync(el, false);
+    // Checking a radio unchecks the others of its group, and they fire no event:
+    // sync those the server may still believe checked (else a re-render checks
+    // one of them again, and Python sees two checked radios).
+    if (el.type === 'radio' && el.checked) {
+      radioGroup(el).forEach(function (r) {
+        if (r === el || r.checked) return;
+        var last = lastSynced.get(r);
+        if (r.hasAttribute('checked') || (last && last.indexOf('true:') === 0)) scheduleSync(r, true);
+      });
+    }
+  }
+  function scheduleSync(el, force) {
     if (!((el.dataset && el.dataset.htagId) || el.id)) return;
     var t = pendingSync.get(el);
     if (t) clearTimeout(t);
     // `change` on blur usually repeats what `input` already synced.
-    else if (lastSynced.get(el) === controlValue(el)) return;
+    else if (!force && lastSynced.get(el) === controlValue(el)) return;
     pendingSync.set(el, setTimeout(function () {
       pendingSync.delete(el);
       send(syncMessage(el));
     }, SYNC_DELAY));
+  }
+  function radioGroup(el) {
+    if (!el.name) return [];
+    var all = el.form ? el.form.elements : document.querySelectorAll('input[type="radio"]');
+    return Array.prototype.filter.call(all, function (r) {
+      return r.tagName === 'INPUT' && r.type === 'radio' && r.name === el.name && r.form === el.form;
+    });
   }
   function flushSyncs() {
     pendingSync.forEach(function (t, el) {
@@ -809,13 +857,44 @@
       state.es = es;
       onConnected('sse');
     };
-    es.onmessage = function (e) { receive(e.data); };
+    watchStream(es);
+    var streamError = es.onerror;
     es.onerror = function () {
       clearTimeout(timer);
       if (!opened) { giveUp(); return; }
+      streamError();
+    };
+  }
+
+  function watchStream(es) {
+    es.onmessage = function (e) { receive(e.data); };
+    es.onerror = function () {
+      // an old stream, replaced or being renewed: its end is expected
+      if (state.es !== es || es.renewing) { es.close(); return; }
       // EventSource would retry on its own; we do it, to share backoff and dev reload.
       es.close();
-      if (state.es === es) { state.es = null; onDrop('event stream closed'); }
+      state.es = null;
+      onDrop('event stream closed');
+    };
+  }
+
+  /* The server ends each stream after a while (so that it can always shut down)
+     and announces it with a `renew` frame: the next stream resumes the same
+     connection (its queued frames included) without a drop or a resync. */
+  function renewStream(key) {
+    var old = state.es;
+    if (!old) return;
+    old.renewing = true;
+    var next = new EventSource(endpoint('stream?token=' + encodeURIComponent(CFG.token) +
+                                        '&resume=' + encodeURIComponent(key)));
+    next.onopen = function () {
+      if (state.es !== old) { next.close(); return; }
+      state.es = next;
+      old.close();
+      watchStream(next);
+    };
+    next.onerror = function () {
+      if (state.es === old) { next.close(); old.close(); state.es = null; onDrop('event stream renewal failed'); }
     };
   }
 

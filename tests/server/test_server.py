@@ -418,3 +418,38 @@ def test_uvicorn_also_serves(serve, browser):
         assert reply["result"] == 1
 
     run(scenario())
+
+
+def test_a_resent_event_is_not_run_twice(serve, browser):
+    s = serve()
+    b = browser(s.url)
+    b.load()
+    msg = {"id": "inc", "event": "click", "data": {"callback_id": "once"}, "fallback": True}
+    first = [p for p in b.post(msg).json()["payloads"] if p.get("callback_id") == "once"]
+    again = [p for p in b.post(msg).json()["payloads"] if p.get("callback_id") == "once"]
+    assert first[0]["result"] == 1
+    assert again == first  # the first reply, replayed: the counter did not move
+    _, = [p for p in b.post({**msg, "data": {"callback_id": "next"}}).json()["payloads"] if p.get("callback_id")]
+    assert _["result"] == 2
+
+
+def test_sse_streams_are_renewed_without_losing_frames(serve, browser):
+    s = serve()
+    b = browser(s.url)
+    b.load()
+
+    def frames(stream):
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                yield orjson.loads(line[6:])
+
+    with b.http.stream("GET", f"/stream?token={b.token}") as first:
+        it = frames(first)
+        assert "updates" in next(it)  # the full body
+        renew = next(it)  # the stream ends by itself (so the server can always shut down)
+        assert renew["action"] == "renew" and renew["key"]
+    # a click while no stream is open: its frames wait in the connection
+    assert b.post({"id": "inc", "event": "click", "data": {"callback_id": "r1"}}).json() == {"status": "ok"}
+    with b.http.stream("GET", f"/stream?token={b.token}&resume={renew['key']}") as second:
+        frame = next(frames(second))
+        assert frame["callback_id"] == "r1" and frame["result"] == 1  # no resync, nothing lost

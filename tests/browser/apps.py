@@ -1,0 +1,342 @@
+"""Apps served to real Chromium by the browser tests (imported by the server subprocess only)."""
+
+import asyncio
+import importlib.util
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from htag import State, Tag, prevent
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _record(line: str) -> None:
+    """Appends a line to the server's record file (the test reads it: what Python really ran)."""
+    path = os.environ.get("HTAG_TEST_LOG")
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+class Counter(Tag.App):
+    def init(self):
+        self.n = State(0)
+        Tag.span(self.n, _id="count")
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+        Tag.button("later", _id="later", _onclick=self.later)
+        Tag.button("slow inc", _id="slowinc", _onclick=self.slow_inc)
+
+    def inc(self, e):
+        self.n.value += 1
+        return self.n.value
+
+    async def slow_inc(self, e):
+        _record(f"slow_inc {e.callback_id}")
+        await asyncio.sleep(0.6)
+        self.n.value += 1
+        return self.n.value
+
+    def later(self, e):
+        """A change pushed by the server after the reply (from a thread)."""
+
+        def work():
+            time.sleep(0.2)
+            self.n.value = 100
+
+        threading.Thread(target=work, daemon=True).start()
+
+
+# -- a copy of /work/shared/workloads/typing_app.py ------------------------------------------------
+class Typing(Tag.App):
+    def init(self):
+        self.n = State(0)
+        # the input sits inside a container that re-renders on every keystroke
+        self.box = Tag.div(_class=lambda: f"box k{self.n.value}")
+        with self.box:
+            Tag.span(lambda: f"keys: {self.n.value}", _id="keys")
+            self.inp = Tag.input(_id="field", _onkeyup=self.key)
+        self <= self.box  # noqa: B015 - as in the workload
+
+    def key(self, e):
+        self.n.value += 1
+
+
+# -- morphing keeps what the user is doing ---------------------------------------------------------
+class Selection(Tag.App):
+    """A textarea inside a container that the server re-renders as a whole."""
+
+    def init(self):
+        self.n = State(0)
+        self.box = Tag.div(_id="box")
+        with self.box:
+            Tag.span(lambda: f"ticks: {self.n.value}", _id="ticks")
+            self.ta = Tag.textarea("", _id="ta", _rows="4", _cols="40")
+        Tag.button("rerender", _id="rerender", _onclick=self.rerender)
+        Tag.button("thread", _id="thread", _onclick=self.from_thread)
+        Tag.button("read", _id="read", _onclick=lambda e: self.ta["value"])
+        Tag.button("clear", _id="clear", _onclick=self.clear)
+
+    def tick(self):
+        self.n.value += 1
+        self.box.update()  # the whole container (textarea included) is sent again
+
+    def rerender(self, e):
+        self.tick()
+
+    def clear(self, e):
+        self.ta["value"] = ""
+        self.tick()
+
+    def from_thread(self, e):
+        def work():
+            for _ in range(3):
+                time.sleep(0.1)
+                self.tick()
+
+        threading.Thread(target=work, daemon=True).start()
+
+
+class ScrollList(Tag.App):
+    """An overflow:auto list of 200 items inside a container the server re-renders."""
+
+    def init(self):
+        self.n = State(0)
+        self.box = Tag.div(_id="box")
+        with self.box:
+            Tag.span(lambda: f"renders: {self.n.value}", _id="renders")
+            with Tag.div(_id="list", _style="height:200px;overflow:auto;border:1px solid #999"):
+                Tag.div(lambda: f"item 0 (v{self.n.value})", _id="first", _style="height:20px")
+                for i in range(1, 200):
+                    Tag.div(f"item {i}", _style="height:20px")
+        Tag.button("rerender", _id="rerender", _onclick=self.rerender)
+
+    def rerender(self, e):
+        self.n.value += 1
+        self.box.update()
+
+
+class Chat(Tag.App):
+    """The common pattern: Enter sends the message and Python clears the focused input."""
+
+    def init(self):
+        self.messages = State([])
+        Tag.ul(lambda: [Tag.li(m) for m in self.messages.value], _id="messages")
+        self.inp = Tag.input(_id="msg", _onkeyup=self.key)
+
+    def key(self, e):
+        if e.key == "Enter" and e.value:
+            self.messages.append(e.value)
+            self.inp["value"] = ""
+
+
+# -- values of form controls as Python sees them ---------------------------------------------------
+def _typed(value):
+    """A value with the Python type names of what it holds (so JSON keeps bool vs str)."""
+    if isinstance(value, dict):
+        return {k: _typed(v) for k, v in value.items()}
+    return [value, type(value).__name__]
+
+
+class Forms(Tag.App):
+    def init(self):
+        self.out = State("")
+        Tag.input(_type="checkbox", _id="cb", _onchange=lambda e: self.got("checkbox", e.value))
+        for v in ("a", "b", "c"):
+            with Tag.label():
+                Tag.input(
+                    _type="radio",
+                    _name="r",
+                    _value=v,
+                    _id=f"r{v}",
+                    _onchange=lambda e: self.got("radio", e.value),
+                )
+                Tag.span(v)
+        with Tag.select(_id="sel", _onchange=lambda e: self.got("select", e.value)):
+            for v in ("x", "y", "z"):
+                Tag.option(v.upper(), _value=v)
+        with Tag.form(_id="form", _onsubmit=self.submit):
+            Tag.input(_name="name", _id="fname")
+            Tag.input(_type="checkbox", _name="agree", _id="fagree")
+            Tag.input(_type="checkbox", _name="news", _id="fnews")
+            with Tag.select(_name="color", _id="fcolor"):
+                for v in ("red", "green", "blue"):
+                    Tag.option(v, _value=v)
+            for v in ("s", "m", "l"):
+                Tag.input(_type="radio", _name="size", _value=v, _id=f"fsize{v}")
+            Tag.textarea("", _name="notes", _id="fnotes")
+            Tag.button("send", _type="submit", _id="fsend")
+        with Tag.form(_id="plain", _onsubmit=self.plain):  # no @prevent
+            Tag.input(_name="q", _id="q")
+        Tag.pre(self.out, _id="out")
+
+    def plain(self, e):
+        self.out.value = json.dumps({"kind": "plain", "value": _typed(e.value)})
+
+    def got(self, kind, value):
+        self.out.value = json.dumps({"kind": kind, "value": _typed(value)})
+
+    @prevent
+    def submit(self, e):
+        self.out.value = json.dumps(
+            {"kind": "form", "value": _typed(e.value), "agree": _typed(e["agree"]), "name": _typed(e["name"])}
+        )
+
+
+class Controls(Tag.App):
+    """Form controls without callbacks (their values reach Python by htag:sync) inside a container
+    that the server re-renders as a whole."""
+
+    def init(self):
+        self.n = State(0)
+        self.box = Tag.div(_id="box")
+        with self.box:
+            Tag.span(lambda: f"renders: {self.n.value}", _id="renders")
+            self.line = Tag.input(_id="text", _value="initial")
+            self.check = Tag.input(_type="checkbox", _id="check")
+            self.radios = [
+                Tag.input(_type="radio", _name="g", _value=v, _id=f"g{v}", _checked=(v == "c")) for v in "abc"
+            ]
+            self.pick = Tag.select(_id="pick")
+            with self.pick:
+                for v in ("x", "y", "z"):
+                    Tag.option(v.upper(), _value=v, _selected=(v == "y"))
+            self.area = Tag.textarea("initial text", _id="area")
+        Tag.button("rerender", _id="rerender", _onclick=self.rerender)
+        Tag.button("read", _id="read", _onclick=self.read)
+
+    def rerender(self, e):
+        self.n.value += 1
+        self.box.update()
+
+    def read(self, e):
+        return {
+            "text": self.line["value"],
+            "check": bool(self.check.get("checked")),
+            "radios": {r["value"]: bool(r.get("checked")) for r in self.radios},
+            "pick": self.pick["value"],
+            "area": self.area["value"],
+        }
+
+
+# -- htag_event() from user JS -----------------------------------------------------------------------
+class Calls(Tag.App):
+    def init(self):
+        self.n = State(0)
+        Tag.div(
+            lambda: f"calls: {self.n.value}",
+            _id="calc",
+            _oncompute=self.compute,
+            _ondouble=self.double,
+            _onslow=self.slow,
+            _onfail=self.fail,
+        )
+
+    def compute(self, e):
+        self.n.value += 1
+        return {"sum": e["a"] + e["b"], "echo": e.value if e.value is not None else e.data.get("tag")}
+
+    def double(self, e):
+        return e.value * 2
+
+    async def slow(self, e):
+        await asyncio.sleep(0.05)
+        self.n.value += 1
+        return [e.value, "async"]
+
+    def fail(self, e):
+        raise ValueError("nope")
+
+
+# -- statics and call_js -------------------------------------------------------------------------------
+class Widget(Tag.div):
+    statics = [
+        Tag.style(".widget { color: rgb(0, 128, 0); }"),
+        Tag.script("window.widget_runs = (window.widget_runs || 0) + 1;"),
+        Tag.title("Widget title"),
+    ]
+
+    def init(self, n):
+        self.add_class("widget")
+        self.add(f"widget {n}")
+
+
+class Statics(Tag.App):
+    statics = [
+        Tag.style(".marked { color: rgb(255, 0, 0); }"),
+        Tag.script("window.static_runs = (window.static_runs || 0) + 1;"),
+        Tag.title("Statics title"),
+    ]
+
+    def init(self):
+        self.n = State(0)
+        Tag.span(self.n, _id="count", _class="marked")
+        Tag.button("js", _id="js", _onclick=self.js)
+        Tag.button("bump", _id="bump", _onclick=self.bump)
+        Tag.button("widget", _id="widget", _onclick=self.widget)
+        self.holder = Tag.div(_id="holder")
+
+    def js(self, e):
+        self.call_js("window.js_runs = (window.js_runs || 0) + 1;")
+        self.n.value += 1
+
+    def bump(self, e):
+        self.n.value += 1
+
+    def widget(self, e):
+        self.holder.add(Widget(len(self.holder.childs)))
+
+
+# -- errors -----------------------------------------------------------------------------------------------
+SECRET_MESSAGE = "secret-kaboom-7431"
+
+
+class Errors(Tag.App):
+    def init(self):
+        self.n = State(0)
+        Tag.span(self.n, _id="count")
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+        Tag.button("boom", _id="boom", _onclick=self.boom)
+
+    def inc(self, e):
+        self.n.value += 1
+
+    def boom(self, e):
+        self.n.value += 1  # changed before the failure: still sent
+        helper_that_fails(self.n.value)
+
+
+def helper_that_fails(n):
+    raise RuntimeError(f"{SECRET_MESSAGE} at step {n}")
+
+
+# -- body.interacting ------------------------------------------------------------------------------------
+class Slow(Tag.App):
+    def init(self):
+        self.status = State("idle")
+        Tag.span(self.status, _id="status")
+        Tag.button("slow", _id="slow", _onclick=self.slow)
+
+    async def slow(self, e):
+        # an intermediate frame re-renders <body> itself while the callback still runs
+        self.status.value = "working"
+        self.add(Tag.p("working", _id="working"))
+        yield
+        await asyncio.sleep(1.0)
+        self.status.value = "done"
+
+
+# -- the demo (examples/demo.py), imported by path ----------------------------------------------------
+def _load_demo():
+    spec = importlib.util.spec_from_file_location("htag_demo_example", ROOT / "examples" / "demo.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Demo
+
+
+def __getattr__(name):
+    if name == "Demo":  # loaded on demand: the other apps do not need examples/
+        return _load_demo()
+    raise AttributeError(name)
