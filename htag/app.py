@@ -320,12 +320,16 @@ class App(GTag):
                 html, changed = tag._render_client()
                 if changed:
                     updates[tag._hid] = html
+                    tag._forget_sent_above()
         ops: list[list[Any]] = []
         for tag, names in attrs.items():
             if tag in content or self._covered(tag, content) is not False:
                 continue
             hid = tag._hid
+            before = len(ops)
             if None in names:
                 ops.extend(["attr", hid, name, value] for name, value in tag._changed_dynamic_attrs())
             ops.extend(["attr", hid, name, tag._render_attr(name)] for name in names if name is not None)
+            if len(ops) > before:
+                tag._forget_sent_above()
         return updates, ops

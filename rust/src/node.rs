@@ -495,6 +495,19 @@ impl Node {
         out
     }
 
+    /// The client's copy of every ancestor just changed under it (an update or an
+    /// attribute patch of this node): their recorded hashes no longer describe it.
+    fn _forget_sent_above(&self, py: Python<'_>) {
+        let mut cur = self.parent.as_ref().map(|p| p.clone_ref(py));
+        while let Some(p) = cur {
+            let mut b = p.bind(py).borrow_mut();
+            if let Some(sent) = b.sent.as_mut() {
+                sent.hash = 0;
+            }
+            cur = b.parent.as_ref().map(|q| q.clone_ref(py));
+        }
+    }
+
     /// This node and every descendant node, preorder, without recursion.
     fn _walk(slf: &Bound<'_, Self>) -> Vec<Py<Node>> {
         let py = slf.py();

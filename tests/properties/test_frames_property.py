@@ -11,6 +11,7 @@ step, the frame from `next_frame()` is applied to a model of the client DOM
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from hypothesis import strategies as st
 
 from htag import App, State, Tag
 
+SCALE = int(os.environ.get("HTAG_PROPERTY_SCALE", "1"))  # e.g. 10 for a long hunt
 ELEMENTS = ["div", "span", "p", "b", "ul", "li", "section"]
 WORDS = ["", "a", "bb", "x y", "<i>&amp;", 'q"uote', "é✓"]
 ATTR_NAMES = ["title", "data-x", "class", "hidden", "aria-label"]
@@ -160,7 +162,7 @@ def check(app: App, client: ClientDOM) -> None:
     assert canonical(client.body) == canonical(expected)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 def test_frames_keep_the_client_equal_to_a_full_render(data: st.DataObject) -> None:
     app = World()
@@ -178,7 +180,7 @@ def test_frames_keep_the_client_equal_to_a_full_render(data: st.DataObject) -> N
     assert app.next_frame() is None
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150 * SCALE, deadline=None)
 @given(st.lists(st.sampled_from(["w", "", "x"]), min_size=1, max_size=6))
 def test_unchanged_lambda_output_sends_nothing(words: list[str]) -> None:
     app = World()
