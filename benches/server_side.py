@@ -1,0 +1,782 @@
+"""Server-side benchmark: WebSocket clicks on real servers, ours against upstream htag 2.0.28, in one run.
+
+    python benches/server_side.py [--runs 5] [--quick] [--no-pin] [--upstream-venv DIR]
+
+For each run, in a rotating order, it starts every server as a subprocess on a free 127.0.0.1 port:
+upstream 2.0.28 on uvicorn (its own venv), ours on Granian, ours on uvicorn, and a bare Granian ASGI
+WebSocket echo (`echo_server.py`); it drives each with `loadclient.py` (its own process) on the
+Counter (1, 50, 200 sessions) and BigTable (1 session) workloads, stops it, and goes on. Then it
+takes the median of each figure across runs, checks the targets of shared/BENCHMARKS.md, writes
+`benches/results/server_side.json` (every run, raw) and rewrites the section between
+`<!-- server-side -->` and `<!-- /server-side -->` of BENCHMARKS.md. See benches/README-server.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCHES = Path(__file__).resolve().parent
+REPO = BENCHES.parent
+RESULTS = BENCHES / "results" / "server_side.json"
+REPORT = REPO / "BENCHMARKS.md"
+START, END = "<!-- server-side -->", "<!-- /server-side -->"
+HOST = "127.0.0.1"
+UPSTREAM_PACKAGES = ["htag==2.0.28", "starlette<1", "uvicorn"]
+SERVER_START_TIMEOUT_S = 60.0
+SERVER_STOP_TIMEOUT_S = 10.0
+CLIENT_SLACK_S = 120.0  # session setup and closing, on top of warm-up + duration
+MIN_RUNS_FOR_TARGETS = 5
+QUIET_BUSY = 0.25  # before each measurement, wait until the machine uses less than this many CPUs ...
+QUIET_MAX_WAIT_S = 10.0  # ... but no longer than this each time ...
+QUIET_BUDGET_S = 180.0  # ... nor than this in all, waits and retries together (the benchmark stays bounded)
+NOISY = 0.3  # a measurement during which other programs used more than this many CPUs is retried once
+
+Result = dict[str, Any]  # one loadclient.py output
+
+
+# --------------------------------------------------------------------------- what is measured
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str  # htag_server.py --app, or "echo"
+    target: str  # id of the element clicked
+    sessions: tuple[int, ...]
+    protocol: str = "htag"
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    key: str
+    label: str
+    impl: str  # "ours", "upstream" or "echo"
+    server: str  # "granian" or "uvicorn"
+    workloads: tuple[Workload, ...]
+
+
+def workloads(quick: bool) -> dict[str, Workload]:
+    counter_sessions = (1, 50, 200)
+    return {
+        "counter": Workload("counter", "inc", counter_sessions),
+        "bigtable": Workload("bigtable", "bump", (1,)),
+        "echo": Workload("echo", "inc", counter_sessions, protocol="echo"),  # a Counter click's message
+    }
+
+
+def server_specs(quick: bool) -> list[ServerSpec]:
+    w = workloads(quick)
+    apps = (w["counter"], w["bigtable"])
+    return [
+        ServerSpec("upstream", "upstream 2.0.28 (uvicorn)", "upstream", "uvicorn", apps),
+        ServerSpec("ours_granian", "ours (Granian)", "ours", "granian", apps),
+        ServerSpec("ours_uvicorn", "ours (uvicorn)", "ours", "uvicorn", apps),
+        ServerSpec("echo", "bare Granian WS echo", "echo", "granian", (w["echo"],)),
+    ]
+
+
+# --------------------------------------------------------------------------- interpreters and CPUs
+
+
+def find_upstream_venv(given: str | None) -> Path:
+    """--upstream-venv, else $HTAG_UPSTREAM_VENV, else an existing benches/.bench-venv-upstream or
+    ../upstream-venv next to the repository; created (benches/.bench-venv-upstream) when none exists."""
+    if given:
+        return ensure_venv(Path(given))
+    if os.environ.get("HTAG_UPSTREAM_VENV"):
+        return ensure_venv(Path(os.environ["HTAG_UPSTREAM_VENV"]))
+    for candidate in (BENCHES / ".bench-venv-upstream", REPO.parent / "upstream-venv"):
+        if (candidate / "bin" / "python").exists():
+            return candidate
+    return ensure_venv(BENCHES / ".bench-venv-upstream")
+
+
+def ensure_venv(venv: Path) -> Path:
+    python = venv / "bin" / "python"
+    if not python.exists():
+        print(f"creating upstream venv at {venv} ...", file=sys.stderr)
+        subprocess.run([shutil.which("python3") or sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *UPSTREAM_PACKAGES], check=True)
+    return venv
+
+
+def clean_env() -> dict[str, str]:
+    """No PYTHONPATH: each interpreter sees only its own htag."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+
+
+def probe(python: str, code: str) -> str:
+    out = subprocess.run(
+        [python, "-c", code], check=False, cwd=tempfile.gettempdir(), env=clean_env(),
+        capture_output=True, text=True, timeout=60,
+    )
+    return out.stdout.strip() if out.returncode == 0 else f"unavailable ({out.stderr.strip().splitlines()[-1:]})"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Which CPUs the servers and the load client may use (None: no pinning)."""
+
+    server: frozenset[int] | None
+    client: frozenset[int] | None
+
+    def preexec(self, cpus: frozenset[int] | None) -> Callable[[], None] | None:
+        if cpus is None:
+            return None
+        return lambda: os.sched_setaffinity(0, cpus)
+
+
+def placement(pin: bool) -> Placement:
+    cpus = sorted(os.sched_getaffinity(0))
+    if not pin or len(cpus) < 2:
+        return Placement(None, None)
+    return Placement(frozenset(cpus[:-1]), frozenset(cpus[-1:]))
+
+
+# --------------------------------------------------------------------------- servers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def server_command(spec: ServerSpec, app: str, port: int, ours: str, upstream: str) -> list[str]:
+    if spec.impl == "echo":
+        return [ours, str(BENCHES / "echo_server.py"), "--host", HOST, "--port", str(port)]
+    python = upstream if spec.impl == "upstream" else ours
+    script = str(BENCHES / "htag_server.py")
+    return [python, script, "--impl", spec.impl, "--app", app, "--server", spec.server, "--host", HOST, "--port", str(port)]
+
+
+class RunningServer:
+    """A server subprocess in its own process group, on a free loopback port."""
+
+    def __init__(self, command: list[str], port: int, log: Path, cpus: Placement) -> None:
+        self.port = port
+        self.url = f"http://{HOST}:{port}"
+        self.log = log
+        self._out = open(log, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            command, cwd=tempfile.gettempdir(), env=clean_env(), stdout=self._out, stderr=subprocess.STDOUT,
+            start_new_session=True, preexec_fn=cpus.preexec(cpus.server),  # noqa: PLW1509 - no threads here
+        )
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(self.url + "/favicon.ico", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        lines = [line for line in self.log.read_text().splitlines() if line.strip()]
+        raise RuntimeError(f"server did not start: {lines[-1] if lines else 'no output'} (log: {self.log.name})")
+
+    def pids(self) -> list[int]:
+        """The server process and its descendants (Granian's worker is a child process)."""
+        found, frontier = [self.proc.pid], [self.proc.pid]
+        while frontier:
+            parent = frontier.pop()
+            for tid in os.listdir(f"/proc/{parent}/task") if os.path.isdir(f"/proc/{parent}/task") else ():
+                try:
+                    children = Path(f"/proc/{parent}/task/{tid}/children").read_text().split()
+                except OSError:
+                    continue
+                for child in map(int, children):
+                    if child not in found:
+                        found.append(child)
+                        frontier.append(child)
+        return found
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(SERVER_STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(SERVER_STOP_TIMEOUT_S)
+        try:  # whatever of its own group is left (a Granian worker), by the group id we created
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._out.close()
+
+
+# --------------------------------------------------------------------------- one measurement
+
+
+def machine_busy() -> float | None:
+    """CPU-seconds per second the whole machine is using right now (over 0.5 s), None if unknown."""
+
+    def busy_seconds() -> float:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+    try:
+        before = busy_seconds()
+        time.sleep(0.5)
+        return (busy_seconds() - before) / 0.5
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class QuietGate:
+    """Before a measurement, waits until other programs leave the CPUs mostly idle; after it, allows
+    one retry when they did not. Both draw on one bounded budget of seconds."""
+
+    def __init__(self, budget: float = QUIET_BUDGET_S) -> None:
+        self.budget = budget
+
+    def retry(self, result: Result, timing: Timing) -> bool:
+        """Whether to measure again: other programs were busy during the window, and budget is left."""
+        other = result.get("other_cpu_s")
+        cost = timing.warmup + timing.duration + 2
+        if other is None or other / timing.duration <= NOISY or self.budget < cost:
+            return False
+        self.budget -= cost
+        return True
+
+    def wait(self) -> float:
+        """Seconds waited."""
+        began = time.monotonic()
+        limit = min(QUIET_MAX_WAIT_S, self.budget)
+        while time.monotonic() - began < limit:
+            busy = machine_busy()
+            if busy is None or busy < QUIET_BUSY:
+                break
+        waited = time.monotonic() - began
+        self.budget = max(0.0, self.budget - waited)
+        return waited
+
+
+@dataclass(frozen=True)
+class Timing:
+    warmup: float
+    duration: float
+
+
+def drive(server: RunningServer, workload: Workload, sessions: int, timing: Timing, cpus: Placement) -> Result:
+    """Runs loadclient.py (own process, own CPU) against the server; its JSON output."""
+    command = [
+        sys.executable, str(BENCHES / "loadclient.py"), "--url", server.url, "--protocol", workload.protocol,
+        "--target", workload.target, "--sessions", str(sessions), "--warmup", str(timing.warmup),
+        "--duration", str(timing.duration), "--server-pids", ",".join(map(str, server.pids())),
+    ]
+    timeout = timing.warmup + timing.duration + CLIENT_SLACK_S
+    try:
+        out = subprocess.run(
+            command, check=False, cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True, text=True,
+            timeout=timeout, preexec_fn=cpus.preexec(cpus.client),
+        )
+    except subprocess.TimeoutExpired:
+        return {"failed": f"load client timed out after {timeout:.0f} s"}
+    if out.returncode != 0:
+        return {"failed": (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[-1][:300]}
+    return json.loads(out.stdout)
+
+
+@dataclass
+class Bench:
+    """What every measurement of one invocation shares."""
+
+    pythons: tuple[str, str]  # ours, upstream
+    timing: Timing
+    cpus: Placement
+    logs: Path
+    gate: QuietGate
+
+
+def measure_once(server: RunningServer, workload: Workload, sessions: int, bench: Bench) -> Result:
+    waited = bench.gate.wait()
+    result = drive(server, workload, sessions, bench.timing, bench.cpus)
+    result["waited_for_quiet_s"] = round(waited, 1)
+    return result
+
+
+def measure_server(spec: ServerSpec, bench: Bench) -> dict:
+    """{workload: {sessions: result}} for one server, one fresh process per workload."""
+    results: dict[str, dict[str, Result]] = {}
+    for workload in spec.workloads:
+        port = free_port()
+        log = bench.logs / f"{spec.key}-{workload.name}-{port}.log"
+        try:
+            server = RunningServer(server_command(spec, workload.name, port, *bench.pythons), port, log, bench.cpus)
+        except RuntimeError as e:
+            results[workload.name] = {str(n): {"failed": str(e)[:300]} for n in workload.sessions}
+            continue
+        try:
+            results[workload.name] = {}
+            for sessions in workload.sessions:
+                result = measure_once(server, workload, sessions, bench)
+                if bench.gate.retry(result, bench.timing):
+                    print(f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: noisy "
+                          f"({brief(result)}), measuring again", file=sys.stderr)
+                    noisy = result
+                    result = measure_once(server, workload, sessions, bench)
+                    result["retried_after_noise"] = {k: noisy.get(k) for k in ("events_per_s", "p50_s", "other_cpu_s")}
+                results[workload.name][str(sessions)] = result
+                print(f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: {brief(result)}", file=sys.stderr)
+        finally:
+            server.stop()
+    return results
+
+
+def brief(result: Result) -> str:
+    if "failed" in result:
+        return "FAILED " + result["failed"]
+    text = f"{result['events_per_s']:9.1f} ev/s  p50 {ms(result['p50_s'])}  p99 {ms(result['p99_s'])}"
+    if result.get("other_cpu_s") is not None and result.get("duration_s"):
+        text += f"  others {result['other_cpu_s'] / result['duration_s']:.0%}"
+    if result.get("server_cpu_per_event_s"):
+        text += f"  server CPU/event {result['server_cpu_per_event_s'] * 1e6:.0f} µs"
+    return text + (f"  ERRORS {result['errors']}" if result["errors"] else "")
+
+
+# --------------------------------------------------------------------------- medians and targets
+
+
+def value_in(run: dict, server: str, workload: str | None, sessions: int, key: str) -> float | None:
+    """One figure of one run; None when missing, failed, or the run had error replies."""
+    if workload is None:
+        return None
+    result = run["servers"].get(server, {}).get(workload, {}).get(str(sessions), {})
+    if "failed" in result or result.get("errors"):
+        return None
+    if key == CAPACITY:
+        per_click = result.get("server_cpu_per_event_s")
+        return 1 / per_click if per_click else None
+    return result.get(key)
+
+
+def median_of(runs: list[dict], server: str, workload: str | None, sessions: int, key: str) -> float | None:
+    values = [v for run in runs if (v := value_in(run, server, workload, sessions, key)) is not None]
+    return statistics.median(values) if values else None
+
+
+@dataclass(frozen=True)
+class Figure:
+    label: str
+    workload: str
+    sessions: int
+    key: str  # events_per_s, p50_s, p99_s, or CAPACITY
+    echo_workload: str | None = "echo"
+    compare_with: tuple[str, ...] = ("upstream",)  # when the figure has no target
+
+
+CAPACITY = "capacity_per_s"  # 1 / server CPU per click: clicks/s one fully busy CPU would serve
+HIGHER_IS_BETTER = ("events_per_s", CAPACITY)
+
+
+@dataclass(frozen=True)
+class Target:
+    figure: Figure
+    against: str  # "upstream" or "echo"
+    text: str
+    check: Callable[[float], bool]  # on compare()
+
+
+def compare(ours: float | None, other: float | None, against: str, key: str) -> float | None:
+    """Against upstream: how many times better ours is (events/s: ours / upstream; latency: upstream /
+    ours). Against the echo: ours / echo, as it is (a share of its events/s, a multiple of its latency)."""
+    if not ours or not other:
+        return None
+    if against == "echo" or key in HIGHER_IS_BETTER:
+        return ours / other
+    return other / ours
+
+
+FIGURES = [
+    Figure("BigTable click over a WebSocket, p50 (1 session)", "bigtable", 1, "p50_s", None),
+    Figure("BigTable click, p99 (1 session)", "bigtable", 1, "p99_s", None),
+    Figure("Counter, 200 sessions, events/s", "counter", 200, "events_per_s"),
+    Figure("Counter, 200 sessions, p50", "counter", 200, "p50_s"),
+    Figure("Counter, 200 sessions, p99", "counter", 200, "p99_s"),
+    Figure("Counter, 50 sessions, events/s", "counter", 50, "events_per_s"),
+    Figure("Counter, 50 sessions, p50", "counter", 50, "p50_s"),
+    Figure("Counter, 50 sessions, p99", "counter", 50, "p99_s"),
+    Figure("Counter click, 1 session, p50", "counter", 1, "p50_s"),
+    Figure("Counter click, 1 session, p99", "counter", 1, "p99_s"),
+    Figure("Counter, 1 session, events/s", "counter", 1, "events_per_s"),
+    Figure("Counter, 200 sessions, capacity (1 / server CPU per click)", "counter", 200, CAPACITY,
+           compare_with=("upstream", "echo")),
+    Figure("Counter, 50 sessions, capacity (1 / server CPU per click)", "counter", 50, CAPACITY,
+           compare_with=("upstream", "echo")),
+]
+BY_LABEL = {f.label: f for f in FIGURES}
+TARGETS = [
+    Target(BY_LABEL["BigTable click over a WebSocket, p50 (1 session)"], "upstream", ">= 30x faster than upstream",
+           lambda r: r >= 30),
+    Target(BY_LABEL["Counter, 200 sessions, events/s"], "upstream", ">= 5x upstream", lambda r: r >= 5),
+    Target(BY_LABEL["Counter, 200 sessions, events/s"], "echo", ">= 50% of the echo", lambda r: r >= 0.5),
+    Target(BY_LABEL["Counter click, 1 session, p50"], "echo", "<= 2x the echo", lambda r: r <= 2),
+]
+OURS = ("ours_granian", "ours_uvicorn")
+
+
+def workload_of(server: str, figure: Figure) -> str | None:
+    return figure.echo_workload if server == "echo" else figure.workload
+
+
+def figure_values(runs: list[dict], figure: Figure) -> dict[str, float | None]:
+    return {
+        server: median_of(runs, server, workload_of(server, figure), figure.sessions, figure.key)
+        for server in ("upstream", *OURS, "echo")
+    }
+
+
+def run_ratio(runs: list[dict], figure: Figure, ours: str, against: str) -> float | None:
+    """The median across runs of the ratio taken within each run."""
+    ratios = []
+    for run in runs:
+        mine = value_in(run, ours, figure.workload, figure.sessions, figure.key)
+        other = value_in(run, against, workload_of(against, figure), figure.sessions, figure.key)
+        r = compare(mine, other, against, figure.key)
+        if r is not None:
+            ratios.append(r)
+    return statistics.median(ratios) if ratios else None
+
+
+def evaluate(runs: list[dict]) -> list[dict[str, Any]]:
+    """One row per figure and target (a figure without a target: per server in `compare_with`)."""
+    rows = []
+    for figure in FIGURES:
+        values = figure_values(runs, figure)
+        targets = [t for t in TARGETS if t.figure is figure]
+        comparisons = [(t.against, t) for t in targets] or [(a, None) for a in figure.compare_with]
+        for against, target in comparisons:
+            checks = {}
+            for ours in OURS:
+                r = run_ratio(runs, figure, ours, against)
+                met = target.check(r) if target and r is not None else None
+                checks[ours] = {"ratio": r, "met": met}
+            rows.append({
+                "figure": figure.label, "key": figure.key, "values": values, "against": against,
+                "target": target.text if target else None, "checks": checks,
+            })
+    return rows
+
+
+# --------------------------------------------------------------------------- report
+
+
+def ms(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} µs"
+    return f"{seconds * 1e3:.3g} ms" if seconds < 1 else f"{seconds:.3g} s"
+
+
+def show(value: float | None, key: str) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.0f}" if key in HIGHER_IS_BETTER else ms(value)
+
+
+def show_ratio(r: float | None, against: str, key: str) -> str:
+    if r is None:
+        return "—"
+    if against == "echo":
+        return f"{r:.0%} of echo" if key in HIGHER_IS_BETTER else f"{r:.2f}x echo"
+    return f"{r:.3g}x"
+
+
+def verdict(met: bool | None, n_runs: int) -> str:
+    if met is None:
+        return "—"
+    return ("yes" if met else "**no**") + ("*" if n_runs < MIN_RUNS_FOR_TARGETS else "")
+
+
+def table(rows: list[dict[str, Any]], n_runs: int) -> list[str]:
+    lines = [
+        "| figure | upstream 2.0.28 (uvicorn) | ours (Granian) | ours (uvicorn) | bare Granian echo | ratio | target | met? |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        v, key, against = row["values"], row["key"], row["against"]
+        g, u = row["checks"]["ours_granian"], row["checks"]["ours_uvicorn"]
+        ratio_cell = f"{show_ratio(g['ratio'], against, key)} (uvicorn {show_ratio(u['ratio'], against, key)})"
+        met = verdict(g["met"], n_runs) + (f" (uvicorn {verdict(u['met'], n_runs)})" if row["target"] else "")
+        lines.append(
+            f"| {row['figure']} | {show(v['upstream'], key)} | {show(v['ours_granian'], key)} | "
+            f"{show(v['ours_uvicorn'], key)} | {show(v['echo'], key)} | {ratio_cell} | {row['target'] or '—'} | {met} |"
+        )
+    return lines
+
+
+def cpu_cell(runs: list[dict], server: str, workload: str, sessions: int, duration: float) -> str:
+    per_event = median_of(runs, server, workload, sessions, "server_cpu_per_event_s")
+    server_cpu = median_of(runs, server, workload, sessions, "server_cpu_s")
+    client_cpu = median_of(runs, server, workload, sessions, "client_cpu_s")
+    if per_event is None or server_cpu is None or client_cpu is None:
+        return "—"
+    return f"{ms(per_event)} (server {server_cpu / duration:.0%}, client {client_cpu / duration:.0%})"
+
+
+def cpu_table(runs: list[dict], specs: list[ServerSpec], duration: float) -> list[str]:
+    """Server CPU time per click, and how busy server and client were (medians across runs)."""
+    lines = ["| server CPU per click (CPU use) | " + " | ".join(s.label for s in specs) + " |",
+             "|---|" + "---|" * len(specs)]
+    for workload, sessions in [("counter", 1), ("counter", 50), ("counter", 200), ("bigtable", 1)]:
+        cells = []
+        for spec in specs:
+            if spec.impl == "echo":
+                cells.append(cpu_cell(runs, "echo", "echo", sessions, duration) if workload == "counter" else "—")
+            else:
+                cells.append(cpu_cell(runs, spec.key, workload, sessions, duration))
+        label = f"{'Counter' if workload == 'counter' else 'BigTable'}, {sessions} session{'s' * (sessions > 1)}"
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def other_load(runs: list[dict], duration: float) -> str:
+    """How much CPU the rest of the machine used during the measured windows (noise)."""
+    values = [
+        result["other_cpu_s"] / duration
+        for run in runs for per_workload in run["servers"].values() for per_sessions in per_workload.values()
+        for result in per_sessions.values() if result.get("other_cpu_s") is not None
+    ]
+    if not values:
+        return "unknown"
+    return f"median {statistics.median(values):.0%} of one CPU, max {max(values):.0%}"
+
+
+def problems(runs: list[dict]) -> list[str]:
+    out = []
+    for i, run in enumerate(runs, 1):
+        for server, per_workload in run["servers"].items():
+            for workload, per_sessions in per_workload.items():
+                for sessions, result in per_sessions.items():
+                    where = f"run {i}, {server}, {workload}, {sessions} sessions"
+                    if "failed" in result:
+                        out.append(f"- {where}: failed: {result['failed']}")
+                    elif result.get("errors"):
+                        out.append(f"- {where}: {result['errors']} error replies, e.g. {result['error_samples'][:1]}")
+    return out
+
+
+def code_change_note(meta: dict[str, Any]) -> list[str]:
+    if not meta.get("code_changed_during_run"):
+        return []
+    before, after = meta["code"]["before"], meta["code"]["after"]
+    return [f"- **our code changed during the run** (another build or edit): {before} -> {after}; figures mix both"]
+
+
+def section(meta: dict[str, Any], rows: list[dict[str, Any]], runs: list[dict], specs: list[ServerSpec]) -> str:
+    n = meta["runs"]
+    pin = meta["placement"]
+    lines = [
+        "## Server side: clicks over real WebSockets",
+        "",
+        "Rewritten by `python benches/server_side.py` (method: benches/README-server.md). Every server runs",
+        "as its own subprocess on a free 127.0.0.1 port, in a rotating order, and is driven by the same",
+        "closed-loop client (`benches/loadclient.py`, its own process): each session loads the page (its own",
+        "cookie), opens the WebSocket, then clicks, waits for the reply carrying its `callback_id`, clicks",
+        f"again, for {meta['warmup_s']:g} s of warm-up then {meta['duration_s']:g} s measured. Figures are medians across runs",
+        "(a run with error replies does not count). Ratio = the median across runs of the ratio within each",
+        "run: how many times better ours is than upstream (upstream / ours for latencies, ours / upstream for",
+        "events/s), or ours / the bare Granian echo for the echo targets.",
+        "",
+        f"- date: {meta['date']}",
+        f"- machine: {meta['machine']}",
+        f"- commit: {meta['commit']}" + (f", our package's files hashed {meta['code']['before'][1]}" if "code" in meta else ""),
+        *code_change_note(meta),
+        *(f"- note: {note}" for note in meta.get("notes", [])),
+        f"- runs: {n}, {meta['sessions_note']}",
+        f"- ours: {meta['ours']}",
+        f"- upstream: {meta['upstream']}",
+        f"- CPUs: {pin}",
+        f"- other programs' CPU use during the measured windows: {meta['other_load']}",
+        "",
+        *table(rows, n),
+        "",
+    ]
+    if n < MIN_RUNS_FOR_TARGETS:
+        lines += [f"\\* {n} runs: a target counts as met on the median of at least {MIN_RUNS_FOR_TARGETS} runs.", ""]
+    lines += [
+        "Server CPU time per click: user + system time of the server's processes inside the measured",
+        "window divided by the clicks completed; in brackets, the CPU use of the server and of the load",
+        "client over the window (100% = one CPU saturated):",
+        "",
+        *cpu_table(runs, specs, meta["duration_s"]),
+        "",
+        "Caveats: the machine has 2 cores, so the load client (one Python process, `websockets`) and the",
+        "server each get one (`--no-pin` lets the OS place them). At 50 and 200 sessions the client's own",
+        "CPU bounds what it can measure against the echo (client at ~100%, echo below): the echo's events/s",
+        "is the ceiling of this client on this machine, not Granian's. The capacity rows (1 / server CPU per",
+        "click) compare what each server itself spends per click, whatever the client can push; they are",
+        "also the figures least disturbed by other programs. The client asks no server for compression and",
+        "sends no pings (a browser would offer permessage-deflate). Raw per-run results:",
+        "`benches/results/server_side.json`.",
+    ]
+    trouble = problems(runs)
+    if trouble:
+        lines += ["", "Failures and error replies (excluded from the medians):", *trouble]
+    return "\n".join(lines)
+
+
+def write_report(text: str) -> None:
+    current = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    block = f"{START}\n{text}\n{END}"
+    if START in current and END in current:
+        head, rest = current.split(START, 1)
+        tail = rest.split(END, 1)[1]
+        REPORT.write_text(head + block + tail)
+    else:
+        REPORT.write_text(current.rstrip("\n") + "\n\n" + block + "\n")
+
+
+# --------------------------------------------------------------------------- main
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}"
+
+
+def git(*args: str) -> str:
+    """Read-only git query (no optional index refresh)."""
+    env = dict(os.environ, GIT_OPTIONAL_LOCKS="0")
+    out = subprocess.run(["git", *args], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=10)
+    return out.stdout.strip()
+
+
+def commit() -> str:
+    try:
+        sha = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return f"{sha}{' (with uncommitted changes)' if dirty else ''}" if sha else "unknown"
+
+
+def code_fingerprint(python: str) -> str:
+    """A hash of our installed htag package (Python files and the built `_core`) as `python` sees it:
+    tells whether someone rebuilt or edited it while the benchmark ran."""
+    code = (
+        "import hashlib, pathlib, htag; d = pathlib.Path(htag.__file__).parent; h = hashlib.sha256(); "
+        "[h.update(p.read_bytes()) for p in sorted(d.rglob('*')) if p.is_file() and '__pycache__' not in p.parts]; "
+        "print(h.hexdigest()[:12])"
+    )
+    return probe(python, code)
+
+
+def versions(python: str, packages: tuple[str, ...]) -> str:
+    """'htag 2.1.0, granian 2.8.7, ..., Python 3.11.7 (<python>)' as seen by that interpreter."""
+    code = (
+        "import sys, importlib.metadata as m; "
+        f"print(', '.join(p + ' ' + m.version(p) for p in {list(packages)!r}) + ', Python ' + sys.version.split()[0])"
+    )
+    return f"{probe(python, code)} ({python})"
+
+
+def measure_all(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict]]:
+    """Runs every server on every workload, `--runs` times; (meta, runs)."""
+    n_runs = 1 if args.quick else args.runs
+    timing = Timing(args.warmup or (0.5 if args.quick else 1.0), args.duration or (2.0 if args.quick else 5.0))
+    specs = server_specs(args.quick)
+    cpus = placement(not args.no_pin)
+    upstream = str(find_upstream_venv(args.upstream_venv) / "bin" / "python")
+    if probe(sys.executable, "import htag._core; print('ok')") != "ok":
+        sys.exit("our htag (with htag._core) does not import here: run `maturin develop --release` first")
+
+    runs = []
+    began, started = time.monotonic(), datetime.datetime.now(datetime.timezone.utc)
+    code_before = [commit(), code_fingerprint(sys.executable)]
+    with tempfile.TemporaryDirectory(prefix="htag-server-bench-") as logs:
+        bench = Bench((sys.executable, upstream), timing, cpus, Path(logs), QuietGate())
+        for i in range(n_runs):
+            order = specs[i % len(specs):] + specs[:i % len(specs)]
+            print(f"run {i + 1}/{n_runs}: {', '.join(s.key for s in order)}", file=sys.stderr)
+            run = {"order": [s.key for s in order], "servers": {}}
+            for spec in order:
+                run["servers"][spec.key] = measure_server(spec, bench)
+            runs.append(run)
+    code_after = [commit(), code_fingerprint(sys.executable)]
+
+    meta = {
+        "date": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "commit": code_before[0],
+        "code_changed_during_run": code_before != code_after,
+        "code": {"before": code_before, "after": code_after},
+        "runs": n_runs,
+        "warmup_s": timing.warmup,
+        "duration_s": timing.duration,
+        "elapsed_s": round(time.monotonic() - began, 1),
+        "sessions_note": f"Counter at {'/'.join(map(str, specs[0].workloads[0].sessions))} sessions, BigTable at 1",
+        "ours": versions(sys.executable, ("htag", "granian", "uvicorn", "starlette", "websockets")),
+        "upstream": versions(upstream, ("htag", "uvicorn", "starlette", "websockets")),
+        "placement": (f"servers on CPU {sorted(cpus.server)}, load client on CPU {sorted(cpus.client)}"
+                      if cpus.server else "not pinned (the OS places server and client)"),
+    }
+    return meta, runs
+
+
+def report(meta: dict[str, Any], runs: list[dict], write: bool) -> None:
+    """Medians, ratios, verdicts; prints the section and (when `write`) saves JSON and BENCHMARKS.md."""
+    meta["other_load"] = other_load(runs, meta["duration_s"])
+    meta.setdefault("code_changed_during_run", False)
+    rows = evaluate(runs)
+    text = section(meta, rows, runs, server_specs(quick=False))
+    print(text)
+    if write:
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps({"meta": meta, "figures": rows, "runs": runs}, indent=1) + "\n")
+        write_report(text)
+        print(f"\nwrote {RESULTS.relative_to(REPO)} and the server-side section of {REPORT.name} "
+              f"(measured in {meta.get('elapsed_s', 0):.0f} s)", file=sys.stderr)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="1 run, 0.5 s warm-up, 2 s per figure (a smoke test)")
+    parser.add_argument("--duration", type=float, help="measured seconds per figure (default 5, quick 2)")
+    parser.add_argument("--warmup", type=float, help="warm-up seconds per figure (default 1, quick 0.5)")
+    parser.add_argument("--no-pin", action="store_true", help="do not pin the servers and the client to separate CPUs")
+    parser.add_argument("--upstream-venv", help="venv with htag==2.0.28 (see find_upstream_venv)")
+    parser.add_argument("--no-write", action="store_true", help="print the section, write neither JSON nor BENCHMARKS.md")
+    parser.add_argument("--from-json", type=Path, help="measure nothing: report again from a saved results JSON")
+    args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        meta, runs = saved["meta"], saved["runs"]
+    else:
+        meta, runs = measure_all(args)
+    report(meta, runs, write=not args.no_write)
+
+
+if __name__ == "__main__":
+    main()
