@@ -61,13 +61,20 @@ class BadMessage(ValueError):
     """A client message htag refuses (shape, unknown tag or event)."""
 
 
+def callback_id_of(message: Any) -> str | None:
+    """The callback id a client's message carries, if any (so a refusal can answer it)."""
+    data = message.get("data") if isinstance(message, dict) else None
+    callback_id = data.get("callback_id") if isinstance(data, dict) else None
+    return callback_id if isinstance(callback_id, str) else None
+
+
 def parse_event(message: Any) -> tuple[str, str, Any, str | None]:
     """(tag id, event name, data, callback id) of a well-formed event message."""
     if not isinstance(message, dict):
         raise BadMessage("a message must be a JSON object")
     tag_id, name, data = message.get("id"), message.get("event"), message.get("data")
-    callback_id = data.get("callback_id") if isinstance(data, dict) else None
-    if callback_id is not None and not isinstance(callback_id, str):
+    callback_id = callback_id_of(message)
+    if isinstance(data, dict) and data.get("callback_id") is not None and callback_id is None:
         raise BadMessage("callback_id must be a string")
     if not isinstance(tag_id, str) or not tag_id or len(tag_id) > 200:
         raise BadMessage("'id' must be a non-empty string")
@@ -114,8 +121,7 @@ class Dispatcher:
             tag_id, name, data, callback_id = parse_event(message)
         except BadMessage as e:
             logger.warning("refused a message: %s", e)
-            cb = message.get("data", {}).get("callback_id") if isinstance(message, dict) else None
-            send(error_frame(f"bad message: {e}", cb if isinstance(cb, str) else None))
+            send(error_frame(f"bad message: {e}", callback_id_of(message)))
             return
         tag = app.find_tag(tag_id)
         if tag is None:

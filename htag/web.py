@@ -41,7 +41,7 @@ from .connections import (
     deobfuscate,
     encode,
 )
-from .dispatch import Dispatcher, error_frame, run_lifecycle
+from .dispatch import Dispatcher, callback_id_of, error_frame, run_lifecycle
 from .sessions import Session, SessionManager
 from .updates import Updater
 
@@ -338,9 +338,8 @@ class WebApp:
         if action is not None and action != "event":
             conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
             return
-        data = message.get("data")
-        callback_id = data.get("callback_id") if isinstance(data, dict) else None
-        if isinstance(callback_id, str) and not session.first_time(callback_id):
+        callback_id = callback_id_of(message)
+        if callback_id is not None and not session.first_time(callback_id):
             logger.info("event %s resent by the client: not run again", callback_id[:20])
             reply = session.replies.get(callback_id)
             if reply is not None:
@@ -397,8 +396,7 @@ class WebApp:
                     continue
                 if "id" in message and not limiter.allow():
                     logger.warning("event flood from session %s: event refused", session.sid[:8])
-                    cb = message.get("data", {}).get("callback_id") if isinstance(message.get("data"), dict) else None
-                    conn.push(error_frame("too many events: refused", cb if isinstance(cb, str) else None))
+                    conn.push(error_frame("too many events: refused", callback_id_of(message)))
                     continue
                 self._spawn(self._handle(session, conn, message, websocket))
         except WebSocketDisconnect:

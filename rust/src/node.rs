@@ -116,6 +116,16 @@ impl Node {
     pub fn has_dynamic_children(&self) -> bool {
         self.children.iter().any(|c| matches!(c, Child::Dynamic(_)))
     }
+    /// The reactive attributes, to evaluate without holding a borrow.
+    pub fn dynamic_attrs(&self, py: Python<'_>) -> Vec<(Arc<str>, Py<PyAny>)> {
+        self.attrs
+            .iter()
+            .filter_map(|(n, a)| match a {
+                Attr::Dynamic(o) => Some((n.clone(), o.clone_ref(py))),
+                _ => None,
+            })
+            .collect()
+    }
     pub fn has_dynamic_attrs(&self) -> bool {
         self.attrs.iter().any(|(_, a)| matches!(a, Attr::Dynamic(_)))
     }

@@ -98,14 +98,7 @@ impl<'py> Renderer<'py> {
                 self.out.push_str(c);
                 return Ok(true);
             }
-            let dynamic_attrs: Vec<(Arc<str>, Py<PyAny>)> = b
-                .attrs
-                .iter()
-                .filter_map(|(n, a)| match a {
-                    Attr::Dynamic(o) => Some((n.clone(), o.clone_ref(py))),
-                    _ => None,
-                })
-                .collect();
+            let dynamic_attrs = b.dynamic_attrs(py);
             if !b.tag.is_empty() {
                 self.open_tag(&b);
             }
@@ -302,15 +295,7 @@ pub fn render_for_client(node: &Bound<'_, Node>) -> PyResult<(String, bool)> {
 
 pub fn changed_dynamic_attrs(node: &Bound<'_, Node>) -> PyResult<Vec<(String, Option<String>)>> {
     let py = node.py();
-    let dynamic: Vec<(Arc<str>, Py<PyAny>)> = node
-        .borrow()
-        .attrs
-        .iter()
-        .filter_map(|(n, a)| match a {
-            Attr::Dynamic(o) => Some((n.clone(), o.clone_ref(py))),
-            _ => None,
-        })
-        .collect();
+    let dynamic = node.borrow().dynamic_attrs(py);
     let mut values = Vec::with_capacity(dynamic.len());
     for (name, obj) in &dynamic {
         values.push((name.clone(), attr_value(node, obj.bind(py))?));
