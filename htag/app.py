@@ -69,6 +69,7 @@ class App(GTag):
             super().__init__(*args, **kwargs)
         finally:
             self._building = False
+        self._compact()
         with self._lock:
             hooks = self._mount([self])
         self._index[self._hid] = self

@@ -31,6 +31,9 @@ F_EVENTS = 16
 F_LAMBDA = 32
 F_EXTRA = 64
 F_FORM = 128
+F_PLAIN = 256
+F_ATTRS = 512
+_NODE_FIELDS = frozenset({"_hid", "_is_app", "_building", "tag", "id"})  # stored in Rust
 
 
 class _Dependent:
@@ -72,11 +75,15 @@ class GTag(_core.Node):
         forget_class(cls)
         hooks = cls.on_mount is not GTag.on_mount or cls.on_unmount is not GTag.on_unmount
         statics = any(k.__dict__.get("statics") for k in cls.__mro__)
-        cls._htag_meta = (cls._htag_tag, (F_HOOKS if hooks else 0) | (F_STATICS if statics else 0))
-        # plain tag classes get the Rust constructor; components keep the Python one
+        flags = (F_HOOKS if hooks else 0) | (F_STATICS if statics else 0)
+        # plain tag classes get the Rust constructor (and their unreferenced static
+        # instances may become plain Rust data); components keep the Python one
         if cls.__init__ in (GTag.__init__, _core.Node._fast_init):
             plain = cls.init is GTag.init and not any(k.__dict__.get("_htag_scope") for k in cls.__mro__)
             cls.__init__ = _core.Node._fast_init if plain else GTag.__init__
+            if plain and not hooks and not statics:
+                flags |= F_PLAIN
+        cls._htag_meta = (cls._htag_tag, flags)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         plain: dict[str, Any] | None = None
@@ -89,6 +96,7 @@ class GTag(_core.Node):
                     self[name] = value
             else:
                 object.__setattr__(self, key, value)
+                self._mark(F_ATTRS)
                 if plain is None:
                     plain = {}
                 plain[key] = value
@@ -106,6 +114,7 @@ class GTag(_core.Node):
                 scope = klass.__dict__.get("_htag_scope")
                 if scope:
                     self.add_class(scope)
+        self._compact()  # the static leaves built by init() need no Python objects
         if parent is not None:
             parent.add(self)
 
@@ -383,6 +392,8 @@ class GTag(_core.Node):
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
+        if name not in _NODE_FIELDS and not self._flags & F_ATTRS:
+            self._mark(F_ATTRS)  # this object now holds state: it must stay an object
         if name[0] != "_":
             if name == "statics":
                 self._mark(F_EXTRA)

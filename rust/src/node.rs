@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::gc::PyVisit;
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use pyo3::PyTraverseError;
@@ -33,6 +34,15 @@ pub enum Child {
     Node(Py<Node>),
     /// A callable or `State`, evaluated at each render.
     Dynamic(Py<PyAny>),
+    /// A static leaf tag no Python code refers to any more, kept as plain Rust
+    /// data (see `Node::compact`); it becomes a Python object again on demand.
+    Leaf(Arc<Leaf>),
+}
+
+/// A tag without its Python object: its class (to rebuild it) and its data.
+pub struct Leaf {
+    pub class: Py<PyAny>,
+    pub node: Node,
 }
 
 impl Child {
@@ -42,6 +52,7 @@ impl Child {
             Child::Raw(s) => Child::Raw(s.clone()),
             Child::Node(n) => Child::Node(n.clone_ref(py)),
             Child::Dynamic(o) => Child::Dynamic(o.clone_ref(py)),
+            Child::Leaf(l) => Child::Leaf(l.clone()),
         }
     }
 }
@@ -65,6 +76,10 @@ pub const F_EXTRA: u16 = 64;
 pub const F_FORM: u16 = 128;
 /// What mounting must look at; every other node just joins the tree.
 pub const F_MOUNT_MASK: u16 = F_HOOKS | F_STATICS | F_EVENTS | F_LAMBDA | F_EXTRA | F_FORM;
+/// Instances of this class are plain tags (`Tag.td`...): they may become leaves.
+pub const F_PLAIN: u16 = 256;
+/// Python attributes were set on the instance.
+pub const F_ATTRS: u16 = 512;
 
 /// Values last sent to the client, for nodes with reactive content.
 #[derive(Default)]
@@ -92,6 +107,87 @@ pub struct Node {
 }
 
 impl Node {
+    /// Whether `child` can become a `Leaf`: a plain static tag without children
+    /// tags, nothing attached to its Python object, and no reference to it but ours.
+    fn compactable(child: &Bound<'_, Node>) -> bool {
+        // SAFETY: reading the reference count of a live object we hold.
+        let only_ours = unsafe { pyo3::ffi::Py_REFCNT(child.as_ptr()) } == 1;
+        if !only_ours {
+            return false;
+        }
+        let Ok(b) = child.try_borrow() else { return false };
+        b.flags == F_PLAIN
+            && b.children.iter().all(|c| matches!(c, Child::Text(_) | Child::Raw(_)))
+            && !b.has_dynamic_attrs()
+    }
+
+    /// Turns this node's compactable children into leaves: a 1,000-row table
+    /// keeps 10,000 small structs instead of 10,000 Python objects.
+    pub fn compact(&mut self, py: Python<'_>) {
+        for child in self.children.iter_mut() {
+            let Child::Node(n) = child else { continue };
+            let bound = n.bind(py);
+            if !Node::compactable(bound) {
+                continue;
+            }
+            let mut data = std::mem::replace(&mut *bound.borrow_mut(), Node::blank());
+            data.parent = None;
+            let class = bound.get_type().into_any().unbind();
+            *child = Child::Leaf(Arc::new(Leaf { class, node: data }));
+        }
+    }
+
+    fn blank() -> Node {
+        Node {
+            tag: Arc::from(""),
+            num: 0,
+            given_id: None,
+            attrs: Vec::new(),
+            children: Vec::new(),
+            parent: None,
+            cache: None,
+            flags: 0,
+            sent: None,
+        }
+    }
+
+    /// A copy of a leaf's data (static: text children and attributes only).
+    fn copy_static(&self) -> Node {
+        Node {
+            tag: self.tag.clone(),
+            num: self.num,
+            given_id: self.given_id.clone(),
+            attrs: self
+                .attrs
+                .iter()
+                .filter_map(|(n, a)| match a {
+                    Attr::Text(v) => Some((n.clone(), Attr::Text(v.clone()))),
+                    Attr::Flag => Some((n.clone(), Attr::Flag)),
+                    Attr::Dynamic(_) => None,
+                })
+                .collect(),
+            children: self
+                .children
+                .iter()
+                .filter_map(|c| match c {
+                    Child::Text(t) => Some(Child::Text(t.clone())),
+                    Child::Raw(t) => Some(Child::Raw(t.clone())),
+                    _ => None,
+                })
+                .collect(),
+            parent: None,
+            cache: None,
+            flags: self.flags,
+            sent: None,
+        }
+    }
+
+    /// Whether `id` is this node's internal id or its `id` attribute.
+    fn has_id(&self, id: &str) -> bool {
+        self.hid_string() == id
+            || self.attr_index("id").is_some_and(|i| matches!(&self.attrs[i].1, Attr::Text(v) if &**v == id))
+    }
+
     pub fn push_hid(&self, out: &mut String) {
         match &self.given_id {
             Some(id) => out.push_str(id),
@@ -149,6 +245,43 @@ pub fn invalidate(py: Python<'_>, node: &Bound<'_, Node>) -> Py<Node> {
             None => return current,
         }
     }
+}
+
+/// Gives the leaf at `index` of `parent` its Python object back (same id, same
+/// data) and puts that object in its place; returns it.
+fn materialize(parent: &Bound<'_, Node>, index: usize) -> PyResult<Py<Node>> {
+    let py = parent.py();
+    let leaf = match &parent.borrow().children[index] {
+        Child::Leaf(l) => l.clone(),
+        Child::Node(n) => return Ok(n.clone_ref(py)),
+        _ => return Err(PyValueError::new_err("not a tag")),
+    };
+    let class = leaf.class.bind(py);
+    let obj = class.call_method1(intern!(py, "__new__"), (class,))?;
+    let node = obj.cast::<Node>()?;
+    {
+        let mut b = node.borrow_mut();
+        *b = leaf.node.copy_static();
+        b.parent = Some(parent.clone().unbind());
+    }
+    parent.borrow_mut().children[index] = Child::Node(node.clone().unbind());
+    Ok(node.clone().unbind())
+}
+
+/// Every leaf child of `parent` back to a Python object.
+fn materialize_all(parent: &Bound<'_, Node>) -> PyResult<()> {
+    let leaves: Vec<usize> = parent
+        .borrow()
+        .children
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| matches!(c, Child::Leaf(_)))
+        .map(|(i, _)| i)
+        .collect();
+    for i in leaves {
+        materialize(parent, i)?;
+    }
+    Ok(())
 }
 
 fn simple_value(v: &Bound<'_, PyAny>) -> bool {
@@ -220,6 +353,7 @@ fn child_to_py(py: Python<'_>, c: &Child) -> PyResult<Py<PyAny>> {
         Child::Raw(s) => hooks::html_type(py)?.call1((&**s,))?.unbind(),
         Child::Node(n) => n.clone_ref(py).into_any(),
         Child::Dynamic(o) => o.clone_ref(py),
+        Child::Leaf(_) => return Err(PyValueError::new_err("a leaf must be materialized first")),
     })
 }
 
@@ -327,7 +461,9 @@ impl Node {
     #[pyo3(signature = (*_exc))]
     fn __exit__(slf: &Bound<'_, Self>, _exc: &Bound<'_, PyTuple>) {
         context::pop();
-        slf.borrow_mut().children.shrink_to_fit();
+        let mut me = slf.borrow_mut();
+        me.children.shrink_to_fit();
+        me.compact(slf.py());
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -338,6 +474,7 @@ impl Node {
             match c {
                 Child::Node(n) => visit.call(n)?,
                 Child::Dynamic(o) => visit.call(o)?,
+                Child::Leaf(l) => visit.call(&l.class)?,
                 _ => {}
             }
         }
@@ -441,25 +578,30 @@ impl Node {
     }
 
     /// A descendant (or self) by internal id or by its `id` attribute.
-    fn _find(slf: &Bound<'_, Self>, id: &str) -> Option<Py<Node>> {
+    fn _find(slf: &Bound<'_, Self>, id: &str) -> PyResult<Option<Py<Node>>> {
         let py = slf.py();
         let mut stack: Vec<Py<Node>> = vec![slf.clone().unbind()];
         while let Some(n) = stack.pop() {
+            let mut leaf_at = None;
             let found = {
                 let b = n.bind(py).borrow();
-                for c in &b.children {
-                    if let Child::Node(k) = c {
-                        stack.push(k.clone_ref(py));
+                for (i, c) in b.children.iter().enumerate() {
+                    match c {
+                        Child::Node(k) => stack.push(k.clone_ref(py)),
+                        Child::Leaf(l) if leaf_at.is_none() && l.node.has_id(id) => leaf_at = Some(i),
+                        _ => {}
                     }
                 }
-                b.hid_string() == id
-                    || b.attr_index("id").is_some_and(|i| matches!(&b.attrs[i].1, Attr::Text(v) if &**v == id))
+                b.has_id(id)
             };
             if found {
-                return Some(n);
+                return Ok(Some(n));
+            }
+            if let Some(i) = leaf_at {
+                return materialize(n.bind(py), i).map(Some);
             }
         }
-        None
+        Ok(None)
     }
 
     #[getter]
@@ -577,6 +719,7 @@ impl Node {
                 Child::Node(n) => n.bind(py).is(item),
                 Child::Dynamic(o) => o.bind(py).is(item),
                 Child::Text(s) | Child::Raw(s) => text.as_deref() == Some(&**s),
+                Child::Leaf(_) => false, // nothing outside refers to a leaf
             })
         };
         let Some(pos) = pos else { return Ok(false) };
@@ -605,8 +748,15 @@ impl Node {
 
     /// The children as Python objects (str, HTML, tags, reactive callables).
     #[getter]
-    fn childs(&self, py: Python<'_>) -> PyResult<Vec<Py<PyAny>>> {
-        self.children.iter().map(|c| child_to_py(py, c)).collect()
+    fn childs(slf: &Bound<'_, Self>) -> PyResult<Vec<Py<PyAny>>> {
+        materialize_all(slf)?;
+        let me = slf.borrow();
+        me.children.iter().map(|c| child_to_py(slf.py(), c)).collect()
+    }
+
+    /// Turns unreferenced static leaf children into plain Rust data.
+    fn _compact(slf: &Bound<'_, Self>) {
+        slf.borrow_mut().compact(slf.py());
     }
 
     fn _child_count(&self) -> usize {

@@ -105,21 +105,7 @@ impl<'py> Renderer<'py> {
             let leaf = b.children.iter().all(|c| matches!(c, Child::Text(_) | Child::Raw(_)));
             if leaf && dynamic_attrs.is_empty() {
                 // the common case: no reactive part, no child tag, nothing to snapshot
-                if !b.tag.is_empty() {
-                    self.out.push('>');
-                    if is_void(&b.tag) {
-                        return Ok(true);
-                    }
-                }
-                let raw = raw_text_tag(&b.tag);
-                for kid in &b.children {
-                    match kid {
-                        Child::Text(s) => self.text(s, raw),
-                        Child::Raw(s) => self.out.push_str(s),
-                        _ => {}
-                    }
-                }
-                self.close_tag(&b.tag);
+                self.leaf_rest(&b);
                 return Ok(true);
             }
             let kids: Vec<Child> = b.children.iter().map(|c| c.clone_ref(py)).collect();
@@ -153,6 +139,13 @@ impl<'py> Renderer<'py> {
                 Child::Node(n) => {
                     has_node_children = true;
                     is_static &= self.node(n.bind(py), depth + 1)?;
+                }
+                Child::Leaf(l) => {
+                    has_node_children = true;
+                    if !l.node.tag.is_empty() {
+                        self.open_tag(&l.node);
+                    }
+                    self.leaf_rest(&l.node);
                 }
                 Child::Dynamic(o) => {
                     is_static = false;
@@ -213,6 +206,25 @@ impl<'py> Renderer<'py> {
                 Attr::Dynamic(_) => {}
             }
         }
+    }
+
+    /// After `open_tag` of a static leaf: `>`, its text, its closing tag.
+    fn leaf_rest(&mut self, b: &Node) {
+        if !b.tag.is_empty() {
+            self.out.push('>');
+            if is_void(&b.tag) {
+                return;
+            }
+        }
+        let raw = raw_text_tag(&b.tag);
+        for kid in &b.children {
+            match kid {
+                Child::Text(s) => self.text(s, raw),
+                Child::Raw(s) => self.out.push_str(s),
+                _ => {}
+            }
+        }
+        self.close_tag(&b.tag);
     }
 
     fn close_tag(&mut self, tag: &str) {
