@@ -321,7 +321,7 @@ class App(GTag):
                 html, changed = tag._render_client()
                 if changed:
                     updates[tag._hid] = html
-                    tag._forget_sent_above()
+                    tag._forget_sent()
         ops: list[list[Any]] = []
         for tag, names in attrs.items():
             if tag in content or self._covered(tag, content) is not False:
@@ -332,5 +332,5 @@ class App(GTag):
                 ops.extend(["attr", hid, name, value] for name, value in tag._changed_dynamic_attrs())
             ops.extend(["attr", hid, name, tag._render_attr(name)] for name in names if name is not None)
             if len(ops) > before:
-                tag._forget_sent_above()
+                tag._forget_sent(itself=True)
         return updates, ops

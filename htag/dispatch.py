@@ -144,11 +144,11 @@ class Dispatcher:
         try:
             result = await self.run(app, handler, Event(tag, name, data), send)
         except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
-            frame = self.failure(e, callback_id, f"{name} callback on {tag_id}")
-            update = app.next_frame()
-            if update is not None:
+            failure = self.failure(e, callback_id, f"{name} callback on {tag_id}")
+            update = self.reply(app, None, None)  # what the callback changed before failing
+            if len(update) > 1:
                 send(update)
-            send(frame)
+            send(failure)
             return
         send(self.reply(app, callback_id, result))
 
@@ -165,9 +165,13 @@ class Dispatcher:
             return await run_generator(app, result, send)
         return result
 
-    @staticmethod
-    def reply(app: App, callback_id: str | None, result: Any) -> Frame:
-        frame = app.next_frame() or {"action": "update"}
+    def reply(self, app: App, callback_id: str | None, result: Any) -> Frame:
+        """What changed plus the result. A render that fails still answers (with an
+        error frame), so the client's Promise always settles."""
+        try:
+            frame = app.next_frame() or {"action": "update"}
+        except Exception as e:  # noqa: BLE001 - a reactive part raised while rendering
+            return self.failure(e, callback_id, "rendering the update")
         if callback_id is not None:
             frame["callback_id"] = callback_id
             frame["result"] = result

@@ -33,7 +33,7 @@ F_EXTRA = 64
 F_FORM = 128
 F_PLAIN = 256
 F_ATTRS = 512
-_NODE_FIELDS = frozenset({"_hid", "_is_app", "_building", "tag", "id"})  # stored in Rust
+_NODE_FIELDS = frozenset({"_hid", "_is_app", "_building", "tag", "id", "text"})  # stored in Rust
 
 
 class _Dependent:
@@ -392,7 +392,9 @@ class GTag(_core.Node):
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
-        if name not in _NODE_FIELDS and not self._flags & F_ATTRS:
+        if name in _NODE_FIELDS:
+            return  # stored in Rust, with its own change tracking
+        if not self._flags & F_ATTRS:
             self._mark(F_ATTRS)  # this object now holds state: it must stay an object
         if name[0] != "_":
             if name == "statics":

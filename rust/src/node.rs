@@ -39,10 +39,106 @@ pub enum Child {
     Leaf(Arc<Leaf>),
 }
 
-/// A tag without its Python object: its class (to rebuild it) and its data.
+/// A tag without its Python object: its class (to rebuild it) and its static
+/// data, sized exactly (a lone text child needs no list).
 pub struct Leaf {
     pub class: Py<PyAny>,
-    pub node: Node,
+    pub tag: Arc<str>,
+    pub num: u64,
+    pub given_id: Option<Arc<str>>,
+    pub attrs: Box<[(Arc<str>, Attr)]>,
+    pub text: Option<Arc<str>>,
+    pub children: Box<[Child]>,
+}
+
+/// What the renderer needs to write a tag's opening and static content.
+pub struct TagView<'a> {
+    pub tag: &'a str,
+    pub num: u64,
+    pub given_id: Option<&'a str>,
+    pub attrs: &'a [(Arc<str>, Attr)],
+    pub text: Option<&'a str>,
+    pub children: &'a [Child],
+}
+
+impl TagView<'_> {
+    /// Whether `id` is this tag's internal id or its `id` attribute.
+    fn has_id(&self, id: &str) -> bool {
+        let hid = match self.given_id {
+            Some(given) => given == id,
+            None => {
+                let mut s = String::new();
+                crate::intern::push_auto_id(&mut s, self.num);
+                s == id
+            }
+        };
+        hid || self.attrs.iter().any(|(n, a)| &**n == "id" && matches!(a, Attr::Text(v) if &**v == id))
+    }
+}
+
+impl Leaf {
+    fn from_node(class: Py<PyAny>, node: Node) -> Leaf {
+        let mut children: Vec<Child> = node.children;
+        let text = match children.as_slice() {
+            [Child::Text(t)] => Some(t.clone()),
+            _ => None,
+        };
+        if text.is_some() {
+            children.clear();
+        }
+        Leaf {
+            class,
+            tag: node.tag,
+            num: node.num,
+            given_id: node.given_id,
+            attrs: node.attrs.into_boxed_slice(),
+            text,
+            children: children.into_boxed_slice(),
+        }
+    }
+
+    /// The node data back, for a new Python object.
+    fn to_node(&self) -> Node {
+        let copy = |c: &Child| match c {
+            Child::Text(t) => Some(Child::Text(t.clone())),
+            Child::Raw(t) => Some(Child::Raw(t.clone())),
+            _ => None,
+        };
+        let mut children: Vec<Child> = self.children.iter().filter_map(copy).collect();
+        if let Some(t) = &self.text {
+            children.push(Child::Text(t.clone()));
+        }
+        Node {
+            tag: self.tag.clone(),
+            num: self.num,
+            given_id: self.given_id.clone(),
+            attrs: self
+                .attrs
+                .iter()
+                .filter_map(|(n, a)| match a {
+                    Attr::Text(v) => Some((n.clone(), Attr::Text(v.clone()))),
+                    Attr::Flag => Some((n.clone(), Attr::Flag)),
+                    Attr::Dynamic(_) => None,
+                })
+                .collect(),
+            children,
+            parent: None,
+            cache: None,
+            flags: F_PLAIN,
+            sent: None,
+        }
+    }
+
+    pub fn view(&self) -> TagView<'_> {
+        TagView {
+            tag: &self.tag,
+            num: self.num,
+            given_id: self.given_id.as_deref(),
+            attrs: &self.attrs,
+            text: self.text.as_deref(),
+            children: &self.children,
+        }
+    }
 }
 
 impl Child {
@@ -130,10 +226,9 @@ impl Node {
             if !Node::compactable(bound) {
                 continue;
             }
-            let mut data = std::mem::replace(&mut *bound.borrow_mut(), Node::blank());
-            data.parent = None;
+            let data = std::mem::replace(&mut *bound.borrow_mut(), Node::blank());
             let class = bound.get_type().into_any().unbind();
-            *child = Child::Leaf(Arc::new(Leaf { class, node: data }));
+            *child = Child::Leaf(Arc::new(Leaf::from_node(class, data)));
         }
     }
 
@@ -151,41 +246,15 @@ impl Node {
         }
     }
 
-    /// A copy of a leaf's data (static: text children and attributes only).
-    fn copy_static(&self) -> Node {
-        Node {
-            tag: self.tag.clone(),
+    pub fn view(&self) -> TagView<'_> {
+        TagView {
+            tag: &self.tag,
             num: self.num,
-            given_id: self.given_id.clone(),
-            attrs: self
-                .attrs
-                .iter()
-                .filter_map(|(n, a)| match a {
-                    Attr::Text(v) => Some((n.clone(), Attr::Text(v.clone()))),
-                    Attr::Flag => Some((n.clone(), Attr::Flag)),
-                    Attr::Dynamic(_) => None,
-                })
-                .collect(),
-            children: self
-                .children
-                .iter()
-                .filter_map(|c| match c {
-                    Child::Text(t) => Some(Child::Text(t.clone())),
-                    Child::Raw(t) => Some(Child::Raw(t.clone())),
-                    _ => None,
-                })
-                .collect(),
-            parent: None,
-            cache: None,
-            flags: self.flags,
-            sent: None,
+            given_id: self.given_id.as_deref(),
+            attrs: &self.attrs,
+            text: None,
+            children: &self.children,
         }
-    }
-
-    /// Whether `id` is this node's internal id or its `id` attribute.
-    fn has_id(&self, id: &str) -> bool {
-        self.hid_string() == id
-            || self.attr_index("id").is_some_and(|i| matches!(&self.attrs[i].1, Attr::Text(v) if &**v == id))
     }
 
     pub fn push_hid(&self, out: &mut String) {
@@ -261,7 +330,7 @@ fn materialize(parent: &Bound<'_, Node>, index: usize) -> PyResult<Py<Node>> {
     let node = obj.cast::<Node>()?;
     {
         let mut b = node.borrow_mut();
-        *b = leaf.node.copy_static();
+        *b = leaf.to_node();
         b.parent = Some(parent.clone().unbind());
     }
     parent.borrow_mut().children[index] = Child::Node(node.clone().unbind());
@@ -588,11 +657,11 @@ impl Node {
                 for (i, c) in b.children.iter().enumerate() {
                     match c {
                         Child::Node(k) => stack.push(k.clone_ref(py)),
-                        Child::Leaf(l) if leaf_at.is_none() && l.node.has_id(id) => leaf_at = Some(i),
+                        Child::Leaf(l) if leaf_at.is_none() && l.view().has_id(id) => leaf_at = Some(i),
                         _ => {}
                     }
                 }
-                b.has_id(id)
+                b.view().has_id(id)
             };
             if found {
                 return Ok(Some(n));
@@ -647,9 +716,13 @@ impl Node {
         out
     }
 
-    /// The client's copy of every ancestor just changed under it (an update or an
-    /// attribute patch of this node): their recorded hashes no longer describe it.
-    fn _forget_sent_above(&self, py: Python<'_>) {
+    /// The client's copy of this node (with `itself`, after an attribute patch) and
+    /// of every ancestor just changed: their recorded hashes no longer describe it.
+    #[pyo3(signature = (itself = false))]
+    fn _forget_sent(&mut self, py: Python<'_>, itself: bool) {
+        if let (true, Some(sent)) = (itself, self.sent.as_mut()) {
+            sent.hash = 0;
+        }
         let mut cur = self.parent.as_ref().map(|p| p.clone_ref(py));
         while let Some(p) = cur {
             let mut b = p.bind(py).borrow_mut();

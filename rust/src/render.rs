@@ -12,7 +12,7 @@ use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyWeakrefReference};
 
 use crate::escape::{push_attr, push_raw_text, push_text};
 use crate::hooks;
-use crate::node::{Attr, Child, Node, F_EXTRA};
+use crate::node::{Attr, Child, Node, TagView, F_EXTRA};
 
 /// Deep enough for any real page, shallow enough for any thread's stack.
 const MAX_DEPTH: usize = 4000;
@@ -92,7 +92,7 @@ impl<'py> Renderer<'py> {
         }
         let py = self.py;
         let start = self.out.len();
-        let (tag, dynamic_attrs, kids) = {
+        let (tag, dynamic_attrs, kids, tracked) = {
             let b = node.borrow();
             if let (true, Some(c)) = (self.ids, &b.cache) {
                 self.out.push_str(c);
@@ -100,16 +100,21 @@ impl<'py> Renderer<'py> {
             }
             let dynamic_attrs = b.dynamic_attrs(py);
             if !b.tag.is_empty() {
-                self.open_tag(&b);
+                self.open_tag(&b.view());
             }
             let leaf = b.children.iter().all(|c| matches!(c, Child::Text(_) | Child::Raw(_)));
             if leaf && dynamic_attrs.is_empty() {
                 // the common case: no reactive part, no child tag, nothing to snapshot
-                self.leaf_rest(&b);
+                self.leaf_rest(&b.view());
+                let tracked = b.sent.is_some();
+                drop(b);
+                if tracked && self.record {
+                    node.borrow_mut().sent_mut().hash = hash_str(&self.out[start..]);
+                }
                 return Ok(true);
             }
             let kids: Vec<Child> = b.children.iter().map(|c| c.clone_ref(py)).collect();
-            (b.tag.clone(), dynamic_attrs, kids)
+            (b.tag.clone(), dynamic_attrs, kids, b.sent.is_some())
         };
         let mut is_static = dynamic_attrs.is_empty();
         if !tag.is_empty() {
@@ -141,11 +146,11 @@ impl<'py> Renderer<'py> {
                     is_static &= self.node(n.bind(py), depth + 1)?;
                 }
                 Child::Leaf(l) => {
-                    has_node_children = true;
-                    if !l.node.tag.is_empty() {
-                        self.open_tag(&l.node);
+                    let view = l.view();
+                    if !view.tag.is_empty() {
+                        self.open_tag(&view);
                     }
-                    self.leaf_rest(&l.node);
+                    self.leaf_rest(&view);
                 }
                 Child::Dynamic(o) => {
                     is_static = false;
@@ -171,32 +176,33 @@ impl<'py> Renderer<'py> {
         self.close_tag(&tag);
         if is_static && has_node_children && self.ids {
             self.cache(node, start);
-        } else if self.record && has_dynamic_children {
+        } else if self.record && (has_dynamic_children || tracked) {
+            // a node that lost its reactive children still has a record: it must follow
             node.borrow_mut().sent_mut().hash = hash_str(&self.out[start..]);
         }
         Ok(is_static)
     }
 
     /// `<tag id="..." attr="..."` (static attributes only; no `>`).
-    fn open_tag(&mut self, b: &Node) {
+    fn open_tag(&mut self, b: &TagView<'_>) {
         self.out.push('<');
-        self.out.push_str(&b.tag);
+        self.out.push_str(b.tag);
         if self.ids {
-            let user_id = b.attr_index("id").is_some();
+            let user_id = b.attrs.iter().any(|(n, _)| &**n == "id");
             self.out.push_str(if user_id { " data-htag-id=\"" } else { " id=\"" });
-            match &b.given_id {
+            match b.given_id {
                 Some(id) => push_attr(&mut self.out, id),
                 None => crate::intern::push_auto_id(&mut self.out, b.num),
             }
             self.out.push('"');
         }
-        for (name, a) in &b.attrs {
+        for (name, a) in b.attrs {
             match a {
                 Attr::Text(v) => {
                     self.out.push(' ');
                     self.out.push_str(name);
                     self.out.push_str("=\"");
-                    push_attr(&mut self.out, v);
+                    push_attr(&mut self.out, &v[..]);
                     self.out.push('"');
                 }
                 Attr::Flag => {
@@ -209,22 +215,25 @@ impl<'py> Renderer<'py> {
     }
 
     /// After `open_tag` of a static leaf: `>`, its text, its closing tag.
-    fn leaf_rest(&mut self, b: &Node) {
+    fn leaf_rest(&mut self, b: &TagView<'_>) {
         if !b.tag.is_empty() {
             self.out.push('>');
-            if is_void(&b.tag) {
+            if is_void(b.tag) {
                 return;
             }
         }
-        let raw = raw_text_tag(&b.tag);
-        for kid in &b.children {
+        let raw = raw_text_tag(b.tag);
+        for kid in b.children {
             match kid {
-                Child::Text(s) => self.text(s, raw),
-                Child::Raw(s) => self.out.push_str(s),
+                Child::Text(s) => self.text(&s[..], raw),
+                Child::Raw(s) => self.out.push_str(&s[..]),
                 _ => {}
             }
         }
-        self.close_tag(&b.tag);
+        if let Some(t) = b.text {
+            self.text(t, raw);
+        }
+        self.close_tag(b.tag);
     }
 
     fn close_tag(&mut self, tag: &str) {
@@ -300,7 +309,7 @@ pub fn render_for_client(node: &Bound<'_, Node>) -> PyResult<(String, bool)> {
         let b = node.borrow();
         (b.sent.as_ref().map_or(0, |s| s.hash), b.has_dynamic_children())
     };
-    let html = render_to_string(node, true)?;
+    let html = render_to_string(node, true)?; // records the new hash (see Renderer::node)
     let changed = !reactive || before != hash_str(&html);
     Ok((html, changed))
 }

@@ -84,6 +84,11 @@ class Builder:
         if kind == "frag":
             return Tag(*kids)
         tag = getattr(Tag, self.draw(st.sampled_from(ELEMENTS)))(*kids)
+        if self.draw(st.booleans()):
+            # plain static tags nobody keeps: they become Rust leaves when the block ends
+            with tag:
+                for _ in range(self.draw(st.integers(1, 3))):
+                    Tag.em(self.draw(st.sampled_from(WORDS)), _class=self.draw(st.sampled_from(CLASSES)))
         for name in self.draw(st.lists(st.sampled_from(ATTR_NAMES), max_size=2, unique=True)):
             tag[name] = self.reactive_attr() if self.draw(st.booleans()) else self.draw(st.sampled_from(ATTR_VALUES))
         if self.draw(st.integers(0, 5)) == 0:
@@ -106,7 +111,7 @@ def step(app: World, b: Builder) -> str:
             [
                 "add", "add", "add_text", "move", "remove", "remove_str", "clear", "set_attr", "set_attr",
                 "del_attr", "reactive_attr", "add_class", "remove_class", "toggle_class", "state", "state",
-                "word", "count", "text", "update", "noop",
+                "word", "count", "text", "update", "noop", "childs",
             ]
         )
     )  # fmt: skip
@@ -149,6 +154,8 @@ def step(app: World, b: Builder) -> str:
             target.text = draw(st.sampled_from([*WORDS, 3]))
     elif action == "update":
         target.update()
+    elif action == "childs":
+        target.childs  # noqa: B018 - reading children gives Rust leaves their Python objects back
     return action
 
 

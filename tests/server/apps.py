@@ -103,3 +103,16 @@ def serve_mounted(app_class, port: int, secret: str) -> None:
     Granian("apps:host", address="127.0.0.1", port=port, interface=Interfaces.ASGI, websockets=True).serve(
         target_loader=lambda *_: host
     )
+
+
+class FragileRender(Tag.App):
+    """Its second click makes a reactive child raise while the reply renders."""
+
+    def init(self):
+        self.n = State(0)
+        Tag.span(lambda: f"n={10 // (2 - self.n.value)}", _id="out")
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+
+    def inc(self, e):
+        self.n.value += 1
+        return self.n.value

@@ -453,3 +453,20 @@ def test_sse_streams_are_renewed_without_losing_frames(serve, browser):
     with b.http.stream("GET", f"/stream?token={b.token}&resume={renew['key']}") as second:
         frame = next(frames(second))
         assert frame["callback_id"] == "r1" and frame["result"] == 1  # no resync, nothing lost
+
+
+def test_a_reply_whose_render_fails_still_answers(serve, browser):
+    s = serve("FragileRender", debug=False)
+    b = browser(s.url)
+    b.load()
+
+    async def scenario():
+        await b.connect()
+        _, reply = await b.event("inc")
+        assert reply["result"] == 1
+        _, reply = await b.event("inc")  # 10 // 0 while rendering the reply
+        assert reply["action"] == "error" and "traceback" not in reply
+        _, reply = await b.event("inc")
+        assert reply["result"] == 3  # the session goes on
+
+    run(scenario())
