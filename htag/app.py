@@ -228,9 +228,6 @@ class App(GTag):
         if notifier is not None:
             notifier(throttle)
 
-    def _request_flush(self, throttle: float | None) -> None:
-        self._schedule(throttle)
-
     def _set_notifier(self, notifier: Callable[[float | None], None] | None) -> None:
         """The server's callback, called from any thread when something changed."""
         object.__setattr__(self, "_notifier", notifier)

@@ -18,7 +18,7 @@ from .css import scope_css
 from .events import event_flags
 from .html import HTML
 from .state import State, tracking
-from .statics import render_statics
+from .statics import forget_class, render_statics
 
 # kinds of reactive dependency
 CONTENT = 0
@@ -70,8 +70,6 @@ class GTag(_core.Node):
             own = cls.__dict__.get("statics", [])
             own = list(own) if isinstance(own, (list, tuple)) else [own]
             cls.statics = own + [HTML(f"<style>{scoped}</style>")]
-        from .statics import forget_class
-
         forget_class(cls)
         hooks = cls.on_mount is not GTag.on_mount or cls.on_unmount is not GTag.on_unmount
         statics = any(k.__dict__.get("statics") for k in cls.__mro__)
@@ -388,7 +386,7 @@ class GTag(_core.Node):
             app = self.root
             if app is not None:
                 app._content_changed(self)
-                app._request_flush(throttle)
+                app._schedule(throttle)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
