@@ -149,3 +149,16 @@ def browser():
     yield make
     for b in made:
         b.http.close()
+
+
+@pytest.fixture
+def opened(serve, browser):
+    """A started server and a scripted browser that has loaded its page."""
+
+    def start(app: str = "Counter", **options):
+        server = serve(app, **options)
+        client = browser(server.url)
+        client.load()
+        return server, client
+
+    return start

@@ -69,10 +69,8 @@ def test_session_cookie_is_signed_httponly_lax(serve, browser):
     assert "httponly" in cookie and "samesite=lax" in cookie
 
 
-def test_tampered_cookie_is_refused(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_tampered_cookie_is_refused(opened):
+    _s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -95,26 +93,20 @@ def test_tampered_cookie_is_refused(serve, browser):
     assert '<span id="count">0</span>' in b.load()
 
 
-def test_cross_origin_websocket_is_refused(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_cross_origin_websocket_is_refused(opened):
+    _s, b = opened()
     with pytest.raises(websockets.exceptions.InvalidStatus):
         run(b.connect(origin="http://evil.example"))
 
 
-def test_websocket_needs_the_session_token(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_websocket_needs_the_session_token(opened):
+    _s, b = opened()
     with pytest.raises(websockets.exceptions.InvalidStatus):
         run(b.connect(token="wrong"))
 
 
-def test_csrf_token_is_enforced_on_post(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_csrf_token_is_enforced_on_post(opened):
+    _s, b = opened()
     msg = {"id": "inc", "event": "click", "data": {"callback_id": "x"}, "fallback": True}
     assert b.post(msg, token="").status_code == 403
     assert b.post(msg, token="nope").status_code == 403
@@ -122,10 +114,8 @@ def test_csrf_token_is_enforced_on_post(serve, browser):
     assert r.status_code == 200
 
 
-def test_pure_http_fallback_round_trip(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_pure_http_fallback_round_trip(opened):
+    _s, b = opened()
     r = b.post({"id": "inc", "event": "click", "data": {"callback_id": "k1"}, "fallback": True})
     payloads = r.json()["payloads"]
     reply = [p for p in payloads if p.get("callback_id") == "k1"]
@@ -138,10 +128,8 @@ def test_pure_http_fallback_round_trip(serve, browser):
     assert any('<span id="count">100</span>' in str(p) for p in polled)
 
 
-def test_sse_fallback_round_trip(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_sse_fallback_round_trip(opened):
+    _s, b = opened()
     with b.http.stream("GET", f"/stream?token={b.token}") as stream:
         lines = stream.iter_lines()
 
@@ -158,10 +146,8 @@ def test_sse_fallback_round_trip(serve, browser):
         assert frame["callback_id"] == "s1" and frame["result"] == 1
 
 
-def test_new_session_with_n_calls_on_destroy(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_new_session_with_n_calls_on_destroy(opened):
+    s, b = opened()
     b.load("/?n")
     time.sleep(0.2)
     assert len([r for r in s.records() if r.startswith("destroy")]) == 1
@@ -175,10 +161,8 @@ def test_cap_evicts_least_recently_used(serve, browser):
     assert len([r for r in s.records() if r.startswith("destroy")]) == 1
 
 
-def test_idle_sessions_expire(serve, browser):
-    s = serve(session_timeout=1)
-    b = browser(s.url)
-    b.load()
+def test_idle_sessions_expire(opened):
+    s, _b = opened(session_timeout=1)
     deadline = time.monotonic() + 8
     while time.monotonic() < deadline and not s.records():
         time.sleep(0.2)
@@ -192,10 +176,8 @@ def test_shutdown_calls_on_destroy(serve, browser):
     assert len([r for r in s.records() if r.startswith("destroy")]) == 1
 
 
-def test_updates_from_a_thread_and_a_task_arrive_unasked(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_updates_from_a_thread_and_a_task_arrive_unasked(opened):
+    _s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -209,10 +191,8 @@ def test_updates_from_a_thread_and_a_task_arrive_unasked(serve, browser):
     run(scenario())
 
 
-def test_value_sync_before_callback(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_value_sync_before_callback(opened):
+    _s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -224,10 +204,8 @@ def test_value_sync_before_callback(serve, browser):
     run(scenario())
 
 
-def test_generator_callback_sends_intermediate_frames(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_generator_callback_sends_intermediate_frames(opened):
+    _s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -238,10 +216,8 @@ def test_generator_callback_sends_intermediate_frames(serve, browser):
     run(scenario())
 
 
-def test_failing_callback_debug_shows_traceback_and_session_goes_on(serve, browser):
-    s = serve(debug=True)
-    b = browser(s.url)
-    b.load()
+def test_failing_callback_debug_shows_traceback_and_session_goes_on(opened):
+    _s, b = opened(debug=True)
 
     async def scenario():
         await b.connect()
@@ -253,10 +229,8 @@ def test_failing_callback_debug_shows_traceback_and_session_goes_on(serve, brows
     run(scenario())
 
 
-def test_no_traceback_when_debug_is_false(serve, browser):
-    s = serve(debug=False)
-    b = browser(s.url)
-    b.load()
+def test_no_traceback_when_debug_is_false(opened):
+    _s, b = opened(debug=False)
 
     async def scenario():
         await b.connect()
@@ -267,10 +241,8 @@ def test_no_traceback_when_debug_is_false(serve, browser):
     run(scenario())
 
 
-def test_sync_callback_returning_coroutine_is_an_error(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_sync_callback_returning_coroutine_is_an_error(opened):
+    _s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -280,10 +252,8 @@ def test_sync_callback_returning_coroutine_is_an_error(serve, browser):
     run(scenario())
 
 
-def test_request_is_available_in_callbacks(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_request_is_available_in_callbacks(opened):
+    _s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -293,10 +263,8 @@ def test_request_is_available_in_callbacks(serve, browser):
     run(scenario())
 
 
-def test_bad_input_is_refused_and_the_connection_goes_on(serve, browser):
-    s = serve(max_message_size=2000)
-    b = browser(s.url)
-    b.load()
+def test_bad_input_is_refused_and_the_connection_goes_on(opened):
+    _s, b = opened(max_message_size=2000)
 
     async def scenario():
         await b.connect()
@@ -322,10 +290,8 @@ def test_bad_input_is_refused_and_the_connection_goes_on(serve, browser):
     run(scenario())
 
 
-def test_event_flood_is_refused_but_session_survives(serve, browser):
-    s = serve(event_rate=50, event_burst=20)
-    b = browser(s.url)
-    b.load()
+def test_event_flood_is_refused_but_session_survives(opened):
+    _s, b = opened(event_rate=50, event_burst=20)
 
     async def scenario():
         await b.connect()
@@ -364,10 +330,8 @@ def test_another_session_survives_a_crashing_one(serve, browser):
     run(scenario())
 
 
-def test_f5_keeps_the_session(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_f5_keeps_the_session(opened):
+    s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -407,10 +371,8 @@ def test_parano_mode_obfuscates_frames(serve, browser):
     run(scenario())
 
 
-def test_uvicorn_also_serves(serve, browser):
-    s = serve(server="uvicorn")
-    b = browser(s.url)
-    b.load()
+def test_uvicorn_also_serves(opened):
+    _s, b = opened(server="uvicorn")
 
     async def scenario():
         await b.connect()
@@ -420,10 +382,8 @@ def test_uvicorn_also_serves(serve, browser):
     run(scenario())
 
 
-def test_a_resent_event_is_not_run_twice(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_a_resent_event_is_not_run_twice(opened):
+    _s, b = opened()
     msg = {"id": "inc", "event": "click", "data": {"callback_id": "once"}, "fallback": True}
     first = [p for p in b.post(msg).json()["payloads"] if p.get("callback_id") == "once"]
     again = [p for p in b.post(msg).json()["payloads"] if p.get("callback_id") == "once"]
@@ -433,10 +393,8 @@ def test_a_resent_event_is_not_run_twice(serve, browser):
     assert _["result"] == 2
 
 
-def test_sse_streams_are_renewed_without_losing_frames(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_sse_streams_are_renewed_without_losing_frames(opened):
+    _s, b = opened()
 
     def frames(stream):
         for line in stream.iter_lines():
@@ -455,10 +413,8 @@ def test_sse_streams_are_renewed_without_losing_frames(serve, browser):
         assert frame["callback_id"] == "r1" and frame["result"] == 1  # no resync, nothing lost
 
 
-def test_a_reply_whose_render_fails_still_answers(serve, browser):
-    s = serve("FragileRender", debug=False)
-    b = browser(s.url)
-    b.load()
+def test_a_reply_whose_render_fails_still_answers(opened):
+    _s, b = opened("FragileRender", debug=False)
 
     async def scenario():
         await b.connect()
