@@ -26,6 +26,15 @@ SEND_TIMEOUT = 10.0
 Frame = dict[str, Any]
 
 
+async def within(seconds: float, awaitable: Any) -> Any:
+    """`asyncio.wait_for` without its extra Task where Python has `asyncio.timeout`
+    (3.11+): this runs once per frame sent."""
+    if hasattr(asyncio, "timeout"):
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    return await asyncio.wait_for(awaitable, seconds)
+
+
 def encode(frame: Frame) -> str:
     """JSON text of a frame; values orjson cannot encode become their `str`."""
     try:
@@ -100,7 +109,7 @@ class WebSocketConnection(Connection):
             if text is None:
                 break
             try:
-                await asyncio.wait_for(self.websocket.send_text(text), SEND_TIMEOUT)
+                await within(SEND_TIMEOUT, self.websocket.send_text(text))
             except Exception as e:  # noqa: BLE001 - any send failure ends this connection only
                 logger.info("websocket send failed (%s): closing", type(e).__name__)
                 self.close()
