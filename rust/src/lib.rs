@@ -12,32 +12,7 @@ pub mod intern;
 pub mod node;
 pub mod render;
 
-/// Escapes text content the way the renderer does.
-#[pyfunction]
-fn escape_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape::push_text(&mut out, s);
-    out
-}
-
-/// Escapes an attribute value the way the renderer does.
-#[pyfunction]
-fn escape_attr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    escape::push_attr(&mut out, s);
-    out
-}
-
-#[pyfunction]
-fn is_void(tag: &str) -> bool {
-    render::is_void(tag)
-}
-
-#[pyfunction]
-fn valid_attr_name(name: &str) -> bool {
-    escape::valid_attr_name(name)
-}
-
+/// Whether a name can be a tag name (checked when `Tag.xxx` makes a class).
 #[pyfunction]
 fn valid_tag_name(name: &str) -> bool {
     escape::valid_tag_name(name)
@@ -50,10 +25,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(context::stack_push, m)?)?;
     m.add_function(wrap_pyfunction!(context::stack_pop, m)?)?;
     m.add_function(wrap_pyfunction!(context::stack_top, m)?)?;
-    m.add_function(wrap_pyfunction!(escape_text, m)?)?;
-    m.add_function(wrap_pyfunction!(escape_attr, m)?)?;
-    m.add_function(wrap_pyfunction!(is_void, m)?)?;
-    m.add_function(wrap_pyfunction!(valid_attr_name, m)?)?;
     m.add_function(wrap_pyfunction!(valid_tag_name, m)?)?;
     Ok(())
 }

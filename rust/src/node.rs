@@ -907,9 +907,6 @@ impl Node {
         removed
     }
 
-    fn _attr_names(&self) -> Vec<String> {
-        self.attrs.iter().map(|(n, _)| n.to_string()).collect()
-    }
 
     /// (has reactive children, has reactive attributes)
     fn _reactivity(&self) -> (bool, bool) {
@@ -920,9 +917,6 @@ impl Node {
         invalidate(slf.py(), slf);
     }
 
-    fn _is_cached(&self) -> bool {
-        self.cache.is_some()
-    }
 
     /// HTML of this subtree, for `str(tag)` (records nothing about the client).
     fn _render(slf: &Bound<'_, Self>) -> PyResult<String> {
