@@ -23,7 +23,11 @@ pub fn pop() {
 }
 
 pub fn top(py: Python<'_>) -> Option<Py<Node>> {
-    STACK.with(|s| s.borrow().last().and_then(|n| n.as_ref().map(|n| n.clone_ref(py))))
+    STACK.with(|s| {
+        s.borrow()
+            .last()
+            .and_then(|n| n.as_ref().map(|n| n.clone_ref(py)))
+    })
 }
 
 /// Enters a building context (`None` = a barrier).

@@ -21,9 +21,9 @@ pub struct Hooks {
 static HOOKS: PyOnceLock<Hooks> = PyOnceLock::new();
 
 pub fn get(py: Python<'_>) -> PyResult<&'static Hooks> {
-    HOOKS
-        .get(py)
-        .ok_or_else(|| PyRuntimeError::new_err("htag._core hooks are not installed (import htag first)"))
+    HOOKS.get(py).ok_or_else(|| {
+        PyRuntimeError::new_err("htag._core hooks are not installed (import htag first)")
+    })
 }
 
 pub fn html_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
@@ -42,5 +42,15 @@ pub fn set_hooks(
     attached: Py<PyAny>,
     state_type: Py<PyAny>,
 ) {
-    let _ = HOOKS.set(py, Hooks { resolve_child, resolve_attr, html_type, slow_init, attached, state_type });
+    let _ = HOOKS.set(
+        py,
+        Hooks {
+            resolve_child,
+            resolve_attr,
+            html_type,
+            slow_init,
+            attached,
+            state_type,
+        },
+    );
 }

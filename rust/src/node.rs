@@ -72,7 +72,10 @@ impl TagView<'_> {
                 s == id
             }
         };
-        hid || self.attrs.iter().any(|(n, a)| &**n == "id" && matches!(a, Attr::Text(v) if &**v == id))
+        hid || self
+            .attrs
+            .iter()
+            .any(|(n, a)| &**n == "id" && matches!(a, Attr::Text(v) if &**v == id))
     }
 }
 
@@ -211,9 +214,13 @@ impl Node {
         if !only_ours {
             return false;
         }
-        let Ok(b) = child.try_borrow() else { return false };
+        let Ok(b) = child.try_borrow() else {
+            return false;
+        };
         b.flags == F_PLAIN
-            && b.children.iter().all(|c| matches!(c, Child::Text(_) | Child::Raw(_)))
+            && b.children
+                .iter()
+                .all(|c| matches!(c, Child::Text(_) | Child::Raw(_)))
             && !b.has_dynamic_attrs()
     }
 
@@ -292,7 +299,9 @@ impl Node {
             .collect()
     }
     pub fn has_dynamic_attrs(&self) -> bool {
-        self.attrs.iter().any(|(_, a)| matches!(a, Attr::Dynamic(_)))
+        self.attrs
+            .iter()
+            .any(|(_, a)| matches!(a, Attr::Dynamic(_)))
     }
     pub fn attr_index(&self, name: &str) -> Option<usize> {
         self.attrs.iter().position(|(n, _)| &**n == name)
@@ -354,7 +363,11 @@ fn materialize_all(parent: &Bound<'_, Node>) -> PyResult<()> {
 }
 
 fn simple_value(v: &Bound<'_, PyAny>) -> bool {
-    v.is_none() || v.is_instance_of::<PyString>() || v.is_instance_of::<PyBool>() || v.is_instance_of::<PyInt>() || v.is_instance_of::<PyFloat>()
+    v.is_none()
+        || v.is_instance_of::<PyString>()
+        || v.is_instance_of::<PyBool>()
+        || v.is_instance_of::<PyInt>()
+        || v.is_instance_of::<PyFloat>()
 }
 
 fn is_callable_reactive(obj: &Bound<'_, PyAny>) -> bool {
@@ -463,16 +476,26 @@ impl Node {
     /// strings or numbers and static `_attr` kwargs are handled here; anything
     /// else goes to the general Python constructor.
     #[pyo3(signature = (*args, **kwargs))]
-    fn _fast_init(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    fn _fast_init(
+        slf: &Bound<'_, Self>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
         let py = slf.py();
         let simple_kwargs = kwargs.is_none_or(|kw| {
             kw.iter().all(|(k, v)| {
-                k.cast::<PyString>().ok().and_then(|k| k.to_str().ok().map(|k| k.len() > 1 && k.starts_with('_'))).unwrap_or(false)
+                k.cast::<PyString>()
+                    .ok()
+                    .and_then(|k| k.to_str().ok().map(|k| k.len() > 1 && k.starts_with('_')))
+                    .unwrap_or(false)
                     && simple_value(&v)
             })
         });
         if !simple_kwargs || !args.iter().all(|a| simple_value(&a)) {
-            hooks::get(py)?.slow_init.bind(py).call1((slf, args, kwargs))?;
+            hooks::get(py)?
+                .slow_init
+                .bind(py)
+                .call1((slf, args, kwargs))?;
             return Ok(());
         }
         let mut attrs = Vec::new();
@@ -485,7 +508,9 @@ impl Node {
                     continue;
                 }
                 if !valid_attr_name(&name) {
-                    return Err(PyValueError::new_err(format!("invalid attribute name {name:?}")));
+                    return Err(PyValueError::new_err(format!(
+                        "invalid attribute name {name:?}"
+                    )));
                 }
                 if let Some(a) = to_attr(&v)? {
                     attrs.push((intern::name(&name), a));
@@ -499,7 +524,11 @@ impl Node {
                 continue;
             }
             let text: Arc<str> = Arc::from(a.str()?.to_str()?);
-            children.push(if a.is_instance(html)? { Child::Raw(text) } else { Child::Text(text) });
+            children.push(if a.is_instance(html)? {
+                Child::Raw(text)
+            } else {
+                Child::Text(text)
+            });
         }
         {
             let mut me = slf.borrow_mut();
@@ -510,9 +539,14 @@ impl Node {
             me.attrs = attrs;
             me.children = children;
         }
-        let Some(parent) = context::top(py) else { return Ok(()) };
+        let Some(parent) = context::top(py) else {
+            return Ok(());
+        };
         let parent = parent.bind(py);
-        parent.borrow_mut().children.push(Child::Node(slf.clone().unbind()));
+        parent
+            .borrow_mut()
+            .children
+            .push(Child::Node(slf.clone().unbind()));
         slf.borrow_mut().parent = Some(parent.clone().unbind());
         let top = invalidate(py, parent);
         let top_flags = top.bind(py).borrow().flags;
@@ -657,7 +691,9 @@ impl Node {
                 for (i, c) in b.children.iter().enumerate() {
                     match c {
                         Child::Node(k) => stack.push(k.clone_ref(py)),
-                        Child::Leaf(l) if leaf_at.is_none() && l.view().has_id(id) => leaf_at = Some(i),
+                        Child::Leaf(l) if leaf_at.is_none() && l.view().has_id(id) => {
+                            leaf_at = Some(i)
+                        }
                         _ => {}
                     }
                 }
@@ -689,7 +725,12 @@ impl Node {
         let py = slf.py();
         let mut cur: Py<Node> = slf.clone().unbind();
         loop {
-            let next = cur.bind(py).borrow().parent.as_ref().map(|p| p.clone_ref(py));
+            let next = cur
+                .bind(py)
+                .borrow()
+                .parent
+                .as_ref()
+                .map(|p| p.clone_ref(py));
             match next {
                 Some(p) => cur = p,
                 None => return cur,
@@ -767,8 +808,15 @@ impl Node {
             if node.is(slf) {
                 return Err(PyValueError::new_err("a tag cannot contain itself"));
             }
-            if slf.borrow()._ancestors(py).iter().any(|a| a.bind(py).is(node)) {
-                return Err(PyValueError::new_err("a tag cannot contain one of its ancestors"));
+            if slf
+                .borrow()
+                ._ancestors(py)
+                .iter()
+                .any(|a| a.bind(py).is(node))
+            {
+                return Err(PyValueError::new_err(
+                    "a tag cannot contain one of its ancestors",
+                ));
             }
         }
         for n in nodes.iter() {
@@ -824,7 +872,10 @@ impl Node {
     fn childs(slf: &Bound<'_, Self>) -> PyResult<Vec<Py<PyAny>>> {
         materialize_all(slf)?;
         let me = slf.borrow();
-        me.children.iter().map(|c| child_to_py(slf.py(), c)).collect()
+        me.children
+            .iter()
+            .map(|c| child_to_py(slf.py(), c))
+            .collect()
     }
 
     /// Turns unreferenced static leaf children into plain Rust data.
@@ -849,7 +900,9 @@ impl Node {
 
     fn _set_attr(slf: &Bound<'_, Self>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
         if !valid_attr_name(name) {
-            return Err(PyValueError::new_err(format!("invalid attribute name {name:?}")));
+            return Err(PyValueError::new_err(format!(
+                "invalid attribute name {name:?}"
+            )));
         }
         let attr = to_attr(value)?;
         {
@@ -907,7 +960,6 @@ impl Node {
         removed
     }
 
-
     /// (has reactive children, has reactive attributes)
     fn _reactivity(&self) -> (bool, bool) {
         (self.has_dynamic_children(), self.has_dynamic_attrs())
@@ -916,7 +968,6 @@ impl Node {
     fn _invalidate(slf: &Bound<'_, Self>) {
         invalidate(slf.py(), slf);
     }
-
 
     /// HTML of this subtree, for `str(tag)` (records nothing about the client).
     fn _render(slf: &Bound<'_, Self>) -> PyResult<String> {

@@ -6,8 +6,8 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use pyo3::exceptions::PyRecursionError;
-use pyo3::prelude::*;
 use pyo3::intern;
+use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyString, PyWeakrefReference};
 
 use crate::escape::{push_attr, push_raw_text, push_text};
@@ -88,7 +88,9 @@ impl<'py> Renderer<'py> {
     /// code may touch the tree while it renders).
     fn node(&mut self, node: &Bound<'py, Node>, depth: usize) -> PyResult<bool> {
         if depth > MAX_DEPTH {
-            return Err(PyRecursionError::new_err(format!("tag tree deeper than {MAX_DEPTH} levels")));
+            return Err(PyRecursionError::new_err(format!(
+                "tag tree deeper than {MAX_DEPTH} levels"
+            )));
         }
         let py = self.py;
         let start = self.out.len();
@@ -102,7 +104,10 @@ impl<'py> Renderer<'py> {
             if !b.tag.is_empty() {
                 self.open_tag(&b.view());
             }
-            let leaf = b.children.iter().all(|c| matches!(c, Child::Text(_) | Child::Raw(_)));
+            let leaf = b
+                .children
+                .iter()
+                .all(|c| matches!(c, Child::Text(_) | Child::Raw(_)));
             if leaf && dynamic_attrs.is_empty() {
                 // the common case: no reactive part, no child tag, nothing to snapshot
                 self.leaf_rest(&b.view());
@@ -189,7 +194,11 @@ impl<'py> Renderer<'py> {
         self.out.push_str(b.tag);
         if self.ids {
             let user_id = b.attrs.iter().any(|(n, _)| &**n == "id");
-            self.out.push_str(if user_id { " data-htag-id=\"" } else { " id=\"" });
+            self.out.push_str(if user_id {
+                " data-htag-id=\""
+            } else {
+                " id=\""
+            });
             match b.given_id {
                 Some(id) => push_attr(&mut self.out, id),
                 None => crate::intern::push_auto_id(&mut self.out, b.num),
@@ -262,7 +271,6 @@ impl<'py> Renderer<'py> {
             None => push_text(&mut self.out, s),
         }
     }
-
 }
 
 /// The fast path of `_resolve_child` in tag.py for the most common reactive
@@ -271,7 +279,8 @@ impl<'py> Renderer<'py> {
 /// without a Python call. None: take the general path.
 fn state_text(node: &Bound<'_, Node>, obj: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
     let py = node.py();
-    if !obj.get_type().is(hooks::get(py)?.state_type.bind(py)) || node.borrow().flags & F_EXTRA != 0 {
+    if !obj.get_type().is(hooks::get(py)?.state_type.bind(py)) || node.borrow().flags & F_EXTRA != 0
+    {
         return Ok(None);
     }
     let value = obj.getattr(intern!(py, "_value"))?;
@@ -297,7 +306,12 @@ pub fn render_bare(node: &Bound<'_, Node>) -> PyResult<String> {
 }
 
 fn render_with(node: &Bound<'_, Node>, record: bool, ids: bool) -> PyResult<String> {
-    let mut r = Renderer { py: node.py(), out: String::new(), record, ids };
+    let mut r = Renderer {
+        py: node.py(),
+        out: String::new(),
+        record,
+        ids,
+    };
     r.node(node, 0)?;
     Ok(r.out)
 }
@@ -307,7 +321,10 @@ fn render_with(node: &Bound<'_, Node>, record: bool, ids: bool) -> PyResult<Stri
 pub fn render_for_client(node: &Bound<'_, Node>) -> PyResult<(String, bool)> {
     let (before, reactive) = {
         let b = node.borrow();
-        (b.sent.as_ref().map_or(0, |s| s.hash), b.has_dynamic_children())
+        (
+            b.sent.as_ref().map_or(0, |s| s.hash),
+            b.has_dynamic_children(),
+        )
     };
     let html = render_to_string(node, true)?; // records the new hash (see Renderer::node)
     let changed = !reactive || before != hash_str(&html);
@@ -324,7 +341,11 @@ pub fn changed_dynamic_attrs(node: &Bound<'_, Node>) -> PyResult<Vec<(String, Op
     let mut me = node.borrow_mut();
     let changed = values
         .iter()
-        .filter(|(n, v)| !me.sent.as_ref().is_some_and(|s| s.attrs.iter().any(|(sn, sv)| sn == n && sv == v)))
+        .filter(|(n, v)| {
+            !me.sent
+                .as_ref()
+                .is_some_and(|s| s.attrs.iter().any(|(sn, sv)| sn == n && sv == v))
+        })
         .map(|(n, v)| (n.to_string(), v.clone()))
         .collect();
     me.sent_mut().attrs = values;
