@@ -2,6 +2,12 @@
 
 `Tag` builds tags, `State` makes them reactive, `App` is a session's root, and
 `WebApp` serves it (Starlette on Granian).
+
+Layers, each importing only the ones below it:
+    htag.core      tags, State, the App and its update engine (over the Rust `_core`)
+    htag.server    the web layer: sessions, connections, the protocol engine, Starlette
+    htag.router, htag.runners   built on both
+The browser client is `htag/client/htag.js`, built from `htag/client/src/`.
 """
 
 from __future__ import annotations
@@ -11,11 +17,9 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from .app import App
-from .events import HtagEventError, prevent, stop
-from .html import HTML
-from .state import State, States
-from .tag import GTag, Tag
+from . import _compat
+from .core import HTML, App, Event, GTag, HtagEventError, State, States, Tag, prevent, stop
+from .core import app as _app_module
 
 try:
     __version__ = version("htag")
@@ -23,9 +27,18 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "unknown"
 
 logging.getLogger("htag").addHandler(logging.NullHandler())
+_compat.install()
+
+
+def _asgi_of(target: Any) -> Any:
+    """`App.app`: the core layer asks for its ASGI application here, above both layers."""
+    return import_module("htag.server").WebApp(target).app
+
+
+_app_module.asgi_factory = _asgi_of
 
 # the web layer imports Starlette: load it only when asked for
-_LAZY = {"WebApp": "htag.web", "Router": "htag.router", "ChromeApp": "htag.runners.chromeapp"}
+_LAZY = {"WebApp": "htag.server", "Router": "htag.router", "ChromeApp": "htag.runners"}
 
 
 def __getattr__(name: str) -> Any:
@@ -39,6 +52,7 @@ __all__ = [
     "HTML",
     "App",
     "ChromeApp",
+    "Event",
     "GTag",
     "HtagEventError",
     "Router",

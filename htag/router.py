@@ -33,8 +33,8 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from . import _core
-from .state import State
-from .tag import GTag, Tag
+from .core import GTag, Tag
+from .core.state import State
 
 logger = logging.getLogger("htag")
 

@@ -39,12 +39,12 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..serve import RELOAD_CHILD, free_port
+from ..server.serve import RELOAD_CHILD, free_port
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ..app import App
+    from ..core.app import App
 
 logger = logging.getLogger("htag")
 
@@ -307,7 +307,7 @@ class ChromeApp:
         closed; the server then stops gracefully. `reload=True`: the server restarts on
         `.py` changes and the window reloads itself. `server`: "granian" or "uvicorn"
         (default: see `default_server`). Other options go to `WebApp.run`."""
-        from ..web import SECRET_ENV, WebApp
+        from ..server.webapp import SECRET_ENV, WebApp
 
         options = dict(self.webapp_options)
         # a desktop window needs no session surviving a restart: no warning about it

@@ -1,5 +1,5 @@
 """HTAG_API.md, "Lifecycle": init once, on_mount/on_unmount when attached/detached,
-generator hooks queued in app._lifecycle."""
+generator hooks queued in app._engine.lifecycle."""
 
 # `tag <= child` is htag's append operator, not a comparison
 # ruff: noqa: B015
@@ -136,10 +136,10 @@ def test_generator_hooks_are_queued():
     app = App()
     app.add(Gen(), AsyncGen())
     assert steps == []  # queued, not run: they wait for a client
-    pending = app._take_lifecycle()
+    pending = app._engine.take_lifecycle()
     assert len(pending) == 2
     assert inspect.isgenerator(pending[0]) and inspect.iscoroutine(pending[1])
-    assert app._lifecycle == []
+    assert app._engine.lifecycle == []
     for _ in pending[0]:
         pass
     pending[1].close()
@@ -199,7 +199,7 @@ def test_several_lambdas_in_one_tag_keep_their_tags():
     assert all(t.parent is d and t.root is app for t in built)
     b.value = "C"
     app.next_frame()
-    tags = sorted(t.tag for t in app._index.values() if t.tag in ("b", "i"))
+    tags = sorted(t.tag for t in app._engine.index.values() if t.tag in ("b", "i"))
     assert tags == ["b", "i"]
 
 
@@ -212,7 +212,7 @@ def test_clearing_a_lambda_child_unmounts_what_it_built():
     del log[:]
     d.clear()
     assert log == [("unmount", "built")]
-    assert [t for t in app._index.values() if isinstance(t, Probe)] == []
+    assert [t for t in app._engine.index.values() if isinstance(t, Probe)] == []
 
 
 def test_on_mount_may_change_the_tree():

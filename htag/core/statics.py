@@ -1,12 +1,12 @@
 """Statics: `<style>`, `<script>`, `<link>`, `<title>`... a component class (or
 instance) declares in `statics`. Rendered once per class, deduplicated by content;
-each App tracks which it has sent (see `App._register_class`)."""
+each App's update engine tracks which it has sent (see `engine.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import _core
+from .. import _core
 
 
 def render_statics(value: Any) -> list[str]:

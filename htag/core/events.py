@@ -1,12 +1,16 @@
-"""Event markers: `@prevent` / `@stop` ask the client to call `preventDefault()` /
-`stopPropagation()` before sending the event; `HtagEventError` for misuse."""
+"""Events as a callback sees them: the `Event` object; the `@prevent` / `@stop`
+markers (the client calls `preventDefault()` / `stopPropagation()` before sending the
+event); `HtagEventError` for misuse."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from .tag import GTag
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -16,6 +20,35 @@ STOP = 2
 
 class HtagEventError(Exception):
     """An event callback was used in a way htag cannot honour."""
+
+
+class Event:
+    """What a callback receives: `e.target`, `e.name`, `e.value`, any sent key as an attribute."""
+
+    __slots__ = ("data", "name", "target", "value")
+
+    def __init__(self, target: GTag, name: str, data: Any) -> None:
+        self.target = target
+        self.name = name
+        self.data = data if isinstance(data, dict) else {}
+        self.value = self.data.get("value") if isinstance(data, dict) else data
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("__"):
+            raise AttributeError(key)
+        data = object.__getattribute__(self, "data")
+        if key in ("x", "y") and key not in data:
+            key = "pageX" if key == "x" else "pageY"
+        return data.get(key)
+
+    def __getitem__(self, field: str) -> Any:
+        value = self.value
+        if isinstance(value, dict):
+            return value.get(field)
+        return self.data.get(field)
+
+    def __repr__(self) -> str:
+        return f"<Event {self.name} on {self.target!r}>"
 
 
 def _flagged(func: F, flag: int) -> F:

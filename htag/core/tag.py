@@ -1,23 +1,24 @@
-"""Tags: the Python face of the Rust `Node`.
+"""`GTag`: the Python face of the Rust `Node`.
 
 `GTag` subclasses `htag._core.Node`, which holds the structure (name, attributes,
 children, parent) and renders it. This module adds the htag 2 API on top: kwargs
 handling, `with` blocks, events, class helpers, statics, scoped styles, and the
-calls that tell the App what changed (see `app.py`).
+calls that tell the App's update engine what changed (see `engine.py`).
 """
 
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any, ClassVar
 
-from . import _core
+from .. import _core
+from .classlist import ReactiveClass
 from .css import scope_css
 from .events import event_flags
 from .html import HTML
-from .state import State, tracking
+from .state import State
 from .statics import forget_class, render_statics
 
 # kinds of reactive dependency
@@ -168,17 +169,17 @@ class GTag(_core.Node):
             for item in moved:
                 parent = item.parent
                 if parent is not None and parent._remove_child(item):
-                    app._content_changed(parent)
+                    app._engine.content_changed(parent)
             nodes = self._append(items)
             if app is not None:
-                app._content_changed(self)
+                app._engine.content_changed(self)
                 if nodes:
                     if moved:
                         kept = {id(m) for m in moved}
                         nodes = [n for n in nodes if id(n) not in kept]
-                    hooked = app._mount(nodes)
+                    hooked = app._engine.mount(nodes)
         if hooked:  # user hooks run once the App's lock is released
-            app._run_hooks(hooked, "on_mount")
+            app._engine.run_hooks(hooked, "on_mount")
         return self
 
     def __iadd__(self, other: Any) -> GTag:  # noqa: PYI034 - typing.Self needs Python 3.11
@@ -209,14 +210,14 @@ class GTag(_core.Node):
             if not self._remove_child(item):
                 raise ValueError(f"{item!r} is not a child of {self!r}")
             if app is not None:
-                app._content_changed(self)
+                app._engine.content_changed(self)
             if isinstance(item, GTag):
-                hooked = app._unmount([item]) if app is not None else None
+                hooked = app._engine.unmount([item]) if app is not None else None
             else:
                 dropped = _drop_generated(self, [item])
-                hooked = app._unmount(dropped, built=True) if app is not None else None
+                hooked = app._engine.unmount(dropped, built=True) if app is not None else None
         if hooked:
-            app._run_hooks(hooked, "on_unmount")
+            app._engine.run_hooks(hooked, "on_unmount")
         return self
 
     def clear(self, *items: Any) -> GTag:
@@ -229,10 +230,10 @@ class GTag(_core.Node):
             removed = self._clear()
             app = self.root
             if app is not None:
-                app._content_changed(self)
-                hooked = app._unmount(removed) + app._unmount(dropped, built=True)
+                app._engine.content_changed(self)
+                hooked = app._engine.unmount(removed) + app._engine.unmount(dropped, built=True)
         if hooked:
-            app._run_hooks(hooked, "on_unmount")
+            app._engine.run_hooks(hooked, "on_unmount")
         if items:
             self.add(*items)
         return self
@@ -285,7 +286,7 @@ class GTag(_core.Node):
                 self._mark(F_EVENTS)
                 app = self.root
                 if app is not None and not app._building:
-                    app._index[self._hid] = self  # event targets are found in O(1)
+                    app._engine.index[self._hid] = self  # event targets are found in O(1)
             flags = event_flags(value)
             js = f"htag_on(this,event,{flags})" if flags else "htag_on(this,event)"
             self._store_attr(name, js)
@@ -312,9 +313,9 @@ class GTag(_core.Node):
             app = self.root
             if app is not None:
                 if name == "id":
-                    app._content_changed(self)
+                    app._engine.content_changed(self)
                 else:
-                    app._attr_changed(self, None if reactive else name)
+                    app._engine.attr_changed(self, None if reactive else name)
 
     def __delitem__(self, name: str) -> None:
         name = name.replace("_", "-")
@@ -326,7 +327,7 @@ class GTag(_core.Node):
                 raise KeyError(name)
             app = self.root
             if app is not None:
-                app._content_changed(self) if name == "id" else app._attr_changed(self, name)
+                app._engine.content_changed(self) if name == "id" else app._engine.attr_changed(self, name)
 
     def _event_handler(self, name: str) -> Callable[..., Any] | None:
         events = self.__dict__.get("_htag_events")
@@ -348,8 +349,8 @@ class GTag(_core.Node):
     def add_class(self, name: str) -> GTag:
         value = self._get_attr("class")
         if callable(value):
-            if not (isinstance(value, _ReactiveClass) and name in value.added):
-                self["class"] = _ReactiveClass.wrap(value, add={name})
+            if not (isinstance(value, ReactiveClass) and name in value.added):
+                self["class"] = ReactiveClass.wrap(value, add={name})
         elif name not in self._classes():
             self["class"] = " ".join([*self._classes(), name])
         return self
@@ -357,8 +358,8 @@ class GTag(_core.Node):
     def remove_class(self, name: str) -> GTag:
         value = self._get_attr("class")
         if callable(value):
-            if not (isinstance(value, _ReactiveClass) and name in value.removed):
-                self["class"] = _ReactiveClass.wrap(value, remove={name})
+            if not (isinstance(value, ReactiveClass) and name in value.removed):
+                self["class"] = ReactiveClass.wrap(value, remove={name})
         elif name in self._classes():
             rest = [c for c in self._classes() if c != name]
             self["class"] = " ".join(rest) if rest else None
@@ -374,7 +375,7 @@ class GTag(_core.Node):
         with self._guard():
             app = self.root
             if app is not None:
-                app._queue_js(js)
+                app._engine.queue_js(js)
             else:
                 self.__dict__.setdefault("_htag_pending_js", []).append(js)
                 self._mark(F_EXTRA)
@@ -385,8 +386,8 @@ class GTag(_core.Node):
         with self._guard():
             app = self.root
             if app is not None:
-                app._content_changed(self)
-                app._schedule(throttle)
+                app._engine.content_changed(self)
+                app._engine.schedule(throttle)
 
     def __setattr__(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)
@@ -400,8 +401,8 @@ class GTag(_core.Node):
             app = self.root
             if app is not None:
                 if name == "statics":
-                    app._add_statics(render_statics(value))
-                app._plain_attribute_changed()
+                    app._engine.add_statics(render_statics(value))
+                app._engine.plain_attribute_changed()
 
     def _uses_lambda(self, obj: Any) -> None:
         """Lambdas may read anything; the App re-checks them when plain attributes change."""
@@ -412,7 +413,7 @@ class GTag(_core.Node):
             self._mark(F_LAMBDA)
             app = self.root
             if app is not None:
-                app._lambda_tags.add(self)
+                app._engine.lambda_tags.add(self)
 
     def _dependent(self, kind: int) -> Any:
         """The observer a State notifies: the tag itself for its content (no extra
@@ -433,9 +434,9 @@ class GTag(_core.Node):
         if app is not None:
             with app._lock:
                 if kind == CONTENT:
-                    app._content_changed(self)
+                    app._engine.content_changed(self)
                 else:
-                    app._attr_changed(self, None)
+                    app._engine.attr_changed(self, None)
 
     # -- rendering -----------------------------------------------------------
 
@@ -444,7 +445,7 @@ class GTag(_core.Node):
         with app._lock if app is not None else nullcontext():
             html = self._render()
         if app is not None:  # hooks of tags that reactive children built or dropped
-            app._run_deferred()
+            app._engine.run_deferred()
         return html
 
     def __repr__(self) -> str:
@@ -465,31 +466,6 @@ def _same_attr(old: Any, new: Any) -> bool:
     return old is not True and old == str(new)
 
 
-class _ReactiveClass:
-    """A reactive `class` plus classes added/removed by the helpers: stays reactive."""
-
-    __slots__ = ("added", "removed", "source")
-
-    def __init__(self, source: Callable[[], Any], added: set[str], removed: set[str]) -> None:
-        self.source = source
-        self.added = added
-        self.removed = removed
-
-    @classmethod
-    def wrap(cls, value: Callable[[], Any], add: set[str] = frozenset(), remove: set[str] = frozenset()) -> Any:
-        if isinstance(value, cls):
-            return cls(value.source, (value.added | add) - remove, (value.removed | remove) - add)
-        return cls(value, set(add), set(remove))
-
-    def __call__(self) -> str:
-        value = self.source()
-        if isinstance(value, State):
-            value = value.value
-        names = [c for c in str(value or "").split() if c not in self.removed]
-        names += [c for c in self.added if c not in names]
-        return " ".join(names)
-
-
 def _flatten_items(items: Any, out: list[Any]) -> list[Any]:
     for item in items:
         if isinstance(item, (list, tuple)):
@@ -497,68 +473,6 @@ def _flatten_items(items: Any, out: list[Any]) -> list[Any]:
         else:
             out.append(item)
     return out
-
-
-# -- render hooks (called from Rust) ---------------------------------------------
-
-
-def _flatten(value: Any, out: list[Any]) -> list[Any]:
-    if value is None:
-        return out
-    if isinstance(value, (str, _core.Node)):
-        out.append(value)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _flatten(v, out)
-    elif isinstance(value, State):
-        _flatten(value.value, out)
-    else:
-        out.append(str(value))
-    return out
-
-
-def _resolve_child(owner: GTag, source: Any) -> list[Any]:
-    if source.__class__ is State and not owner._flags & F_EXTRA:
-        # the common case, kept lean: a State shown as text (the tag observes it)
-        source._track_for(owner)
-        value = source._value
-        if isinstance(value, str):
-            return [value]
-        if isinstance(value, (int, float)):
-            return [str(value)]
-    _core.stack_push(None)  # tags built by the lambda are not added to an enclosing tag
-    try:
-        with tracking(owner._dependent(CONTENT)):
-            items = _flatten(source(), [])
-    finally:
-        _core.stack_pop()
-    produced = [i for i in items if isinstance(i, GTag)]
-    # kept per reactive child: a tag may have several, each building its own tags
-    generated = owner.__dict__.get("_htag_generated")
-    previous = generated.get(id(source)) if generated else None
-    if produced or previous:
-        if generated is None:
-            generated = owner.__dict__["_htag_generated"] = {}
-            owner._mark(F_EXTRA)
-        if produced:
-            generated[id(source)] = produced
-        else:
-            del generated[id(source)]
-        for node in produced:
-            if node.parent is None:
-                node._adopt(owner)
-        old = {id(n) for n in previous or ()}
-        new = {id(n) for n in produced}
-        gone = [n for n in previous or () if id(n) not in new]
-        for n in gone:
-            if n.parent is owner:
-                n._adopt(None)
-        app = owner.root
-        if app is not None:
-            # this runs mid-render under the App's lock: hooks wait until it is done
-            app._defer_hooks(app._unmount(gone, keep_index=True, built=True), "on_unmount")
-            app._defer_hooks(app._mount([n for n in produced if id(n) not in old], built=True), "on_mount")
-    return items
 
 
 def _drop_generated(owner: GTag, sources: list[Any]) -> list[GTag]:
@@ -572,70 +486,3 @@ def _drop_generated(owner: GTag, sources: list[Any]) -> list[GTag]:
                     node._adopt(None)
                 out.append(node)
     return out
-
-
-def _resolve_attr(owner: GTag, source: Any) -> Any:
-    with tracking(owner._dependent(ATTRS)):
-        value = source()
-    return value.value if isinstance(value, State) else value
-
-
-def _slow_init(tag: GTag, args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> None:
-    GTag.__init__(tag, *args, **(kwargs or {}))
-
-
-def _attached(parent: GTag, node: GTag) -> None:
-    """A tag built by the Rust constructor joined a live App."""
-    app = parent.root
-    with app._lock:
-        app._content_changed(parent)
-        hooks = app._mount([node])
-    app._run_hooks(hooks, "on_mount")
-
-
-_core.set_hooks(_resolve_child, _resolve_attr, HTML, _slow_init, _attached, State)
-
-
-# -- the `Tag` factory -------------------------------------------------------------
-
-_RESERVED = {"call", "bind"}
-
-
-class TagCreator:
-    """`Tag.div` -> the tag class for `<div>`; `Tag(...)` -> a fragment."""
-
-    def __init__(self) -> None:
-        self._registry: dict[str, type[GTag]] = {}
-
-    def __call__(self, *children: Any, **kwargs: Any) -> GTag:
-        return Fragment(*children, **kwargs)
-
-    def __getattr__(self, name: str) -> type[GTag]:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        klass = self._registry.get(name)
-        if klass is not None:
-            return klass
-        if name == "App":
-            from .app import App
-
-            return App
-        if name in _RESERVED or hasattr(GTag, name) or hasattr(GTag, name.lower()):
-            raise AttributeError(f"{name!r} is a tag method and cannot be used as a tag name")
-        tag_name = name.lower().replace("_", "-")
-        if not _core.valid_tag_name(tag_name):
-            raise AttributeError(f"{name!r} is not a valid tag name")
-        klass = type(name, (GTag,), {"_htag_tag": tag_name, "__module__": "htag.tag"})
-        self._registry[name] = klass
-        setattr(self, name, klass)  # later lookups are plain attribute reads
-        return klass
-
-    def __dir__(self) -> Iterator[str]:  # type: ignore[override]
-        return iter(sorted(self._registry))
-
-
-class Fragment(GTag):
-    """Groups children without a wrapper element."""
-
-
-Tag = TagCreator()

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .app import App
+    from ..core.app import App
+    from ..core.frames import Frame
     from .connections import Connection
 
 logger = logging.getLogger("htag")
@@ -62,7 +63,7 @@ class Updater:
         if frame is not None:
             self.broadcast(frame)
 
-    def broadcast(self, frame: dict[str, Any], exclude: Connection | None = None) -> None:
+    def broadcast(self, frame: Frame, exclude: Connection | None = None) -> None:
         for conn in list(self.connections):
             if conn is not exclude:
                 conn.push(frame)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .app import App
+from ..core.app import App
 
 if TYPE_CHECKING:
     from .connections import Connection
@@ -72,6 +72,10 @@ class SessionManager:
 
     def __len__(self) -> int:
         return len(self._sessions)
+
+    def all(self) -> list[Session]:
+        with self._lock:
+            return list(self._sessions.values())
 
     def get(self, sid: str | None) -> Session | None:
         if not sid:

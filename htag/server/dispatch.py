@@ -15,46 +15,17 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from .app import App
-from .events import HtagEventError
-from .tag import GTag
+from ..core.app import App
+from ..core.events import Event, HtagEventError
+from ..core.frames import Frame, error_frame
+from ..core.tag import GTag
 
 logger = logging.getLogger("htag")
 
-Frame = dict[str, Any]
 Send = Callable[[Frame], None]
 
 SYNC_EVENT = "htag:sync"
 FORM_CONTROLS = {"input", "textarea", "select"}
-
-
-class Event:
-    """What a callback receives: `e.target`, `e.name`, `e.value`, any sent key as an attribute."""
-
-    __slots__ = ("data", "name", "target", "value")
-
-    def __init__(self, target: GTag, name: str, data: Any) -> None:
-        self.target = target
-        self.name = name
-        self.data = data if isinstance(data, dict) else {}
-        self.value = self.data.get("value") if isinstance(data, dict) else data
-
-    def __getattr__(self, key: str) -> Any:
-        if key.startswith("__"):
-            raise AttributeError(key)
-        data = object.__getattribute__(self, "data")
-        if key in ("x", "y") and key not in data:
-            key = "pageX" if key == "x" else "pageY"
-        return data.get(key)
-
-    def __getitem__(self, field: str) -> Any:
-        value = self.value
-        if isinstance(value, dict):
-            return value.get(field)
-        return self.data.get(field)
-
-    def __repr__(self) -> str:
-        return f"<Event {self.name} on {self.target!r}>"
 
 
 class BadMessage(ValueError):
@@ -81,15 +52,6 @@ def parse_event(message: Any) -> tuple[str, str, Any, str | None]:
     if not isinstance(name, str) or not name or len(name) > 100:
         raise BadMessage("'event' must be a non-empty string")
     return tag_id, name, data, callback_id
-
-
-def error_frame(message: str, callback_id: str | None, tb: str | None = None) -> Frame:
-    frame: Frame = {"action": "error", "message": message}
-    if tb:
-        frame["traceback"] = tb
-    if callback_id is not None:
-        frame["callback_id"] = callback_id
-    return frame
 
 
 def sync_from_client(tag: GTag, data: Any) -> None:
@@ -210,9 +172,10 @@ def _flush(app: App, send: Send) -> None:
 
 def _is_async(func: Callable[..., Any]) -> bool:
     target = getattr(func, "__func__", func)
-    return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(getattr(target, "__wrapped__", None))
+    return inspect.iscoroutinefunction(target) or inspect.iscoroutinefunction(
+        getattr(target, "__wrapped__", None)
+    )
 
 
 def _name(func: Callable[..., Any]) -> str:
     return getattr(func, "__qualname__", repr(func))
-

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .web import WebApp
+    from .webapp import WebApp
 
 logger = logging.getLogger("htag")
 

@@ -8,7 +8,6 @@ reconnects and resynchronises from a full-body frame) instead of growing forever
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import logging
 import secrets
@@ -18,12 +17,13 @@ from typing import Any
 
 import orjson
 
+from ..core.frames import Frame
+from .codec import encode, obfuscate
+
 logger = logging.getLogger("htag")
 
 OUTBOX_SIZE = 256
 SEND_TIMEOUT = 10.0
-
-Frame = dict[str, Any]
 
 
 async def within(seconds: float, awaitable: Any) -> Any:
@@ -33,31 +33,6 @@ async def within(seconds: float, awaitable: Any) -> Any:
         async with asyncio.timeout(seconds):
             return await awaitable
     return await asyncio.wait_for(awaitable, seconds)
-
-
-def encode(frame: Frame) -> str:
-    """JSON text of a frame; values orjson cannot encode become their `str`."""
-    try:
-        return orjson.dumps(frame, default=str).decode()
-    except (TypeError, orjson.JSONEncodeError) as e:
-        logger.error("frame could not be encoded: %s", e)
-        fallback = {"action": "error", "message": "the server produced an unencodable frame"}
-        if "callback_id" in frame:
-            fallback["callback_id"] = frame["callback_id"]
-        return orjson.dumps(fallback).decode()
-
-
-def obfuscate(text: str, key: bytes) -> str:
-    """Parano mode: base64(utf8 XOR key). Obfuscation only: the key is in the page."""
-    data = text.encode()
-    stream = (key * (len(data) // len(key) + 1))[: len(data)]
-    return base64.b64encode(bytes(a ^ b for a, b in zip(data, stream))).decode()
-
-
-def deobfuscate(text: str, key: bytes) -> str:
-    data = base64.b64decode(text)
-    stream = (key * (len(data) // len(key) + 1))[: len(data)]
-    return bytes(a ^ b for a, b in zip(data, stream)).decode()
 
 
 class Connection:
@@ -81,9 +56,6 @@ class Connection:
         except asyncio.QueueFull:
             logger.warning("%s outbox full: closing it so the client resynchronises", self.kind)
             self.close()
-
-    def decode(self, text: str) -> str:
-        return deobfuscate(text, self.parano_key) if self.parano_key else text
 
     def close(self) -> None:
         if self.closed:

@@ -1,0 +1,92 @@
+"""The App: the root tag of a session (`<body>`), and the owner of its update engine.
+
+An App builds its tree in `init`, mounts it in one walk at the end, and hands the
+server frames (`render_page`, `full_frame`, `next_frame`); what changed and how it
+becomes a frame is the engine's job (`engine.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .engine import Notifier, UpdateEngine
+from .frames import UpdateFrame
+from .tag import F_HOOKS, GTag
+
+# Builds the ASGI application of an App class or instance. The server layer is above
+# this one, so it is wired in by the `htag` package (see htag/__init__.py).
+asgi_factory: Callable[[Any], Any] | None = None
+
+
+class _ASGI:
+    """`App.app` / `app.app`: the ASGI application serving this App (cached)."""
+
+    def __get__(self, obj: App | None, cls: type[App]) -> Any:
+        owner = obj if obj is not None else cls
+        asgi = owner.__dict__.get("_htag_asgi")
+        if asgi is None:
+            if asgi_factory is None:
+                raise RuntimeError("no web layer: import htag (or htag.server) to serve an App")
+            asgi = asgi_factory(owner)
+            (type.__setattr__ if obj is None else object.__setattr__)(owner, "_htag_asgi", asgi)
+        return asgi
+
+
+class App(GTag):
+    """Base class of an htag application (also `Tag.App`); renders as `<body>`."""
+
+    _htag_tag = "body"
+    app = _ASGI()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        engine = UpdateEngine(self)
+        object.__setattr__(self, "_engine", engine)
+        object.__setattr__(self, "_lock", engine.lock)  # taken by every mutation of the tree
+        object.__setattr__(self, "_current_request", None)
+        self._is_app = True
+        # while the App builds itself, tags join the tree without being mounted one
+        # by one; the whole tree is mounted in one walk at the end
+        self._building = True
+        try:
+            super().__init__(*args, **kwargs)
+        finally:
+            self._building = False
+        self._compact()
+        with engine.lock:
+            hooks = engine.mount([self])
+        engine.index[self._hid] = self
+        engine.run_hooks(hooks, "on_mount")
+
+    def on_destroy(self) -> Any:
+        """Called once when the session is discarded (never on a page reload)."""
+
+    def find_tag(self, tag_id: str) -> GTag | None:
+        """A mounted tag by internal id or by its HTML `id` (recently replaced ones too)."""
+        return self._engine.find(tag_id)
+
+    # -- what the server asks of a session's App --------------------------------
+
+    def render_page(self) -> tuple[list[str], str]:
+        """(every static, body HTML) for a fresh page; starts change tracking."""
+        return self._engine.render_page()
+
+    def full_frame(self) -> UpdateFrame:
+        """The whole body, for a new connection (statics the page lacks included)."""
+        return self._engine.full_frame()
+
+    def next_frame(self) -> UpdateFrame | None:
+        """The update frame for everything changed since the last one, or None."""
+        return self._engine.next_frame()
+
+    def _set_notifier(self, notifier: Notifier | None) -> None:
+        """The server's callback, called from any thread when something changed."""
+        self._engine.notifier = notifier
+
+    def _remount(self) -> None:
+        """A page reload: every tag gets on_unmount, then on_mount."""
+        engine = self._engine
+        with engine.lock:
+            tags = [t for t in self._mount_walk() if t._flags & F_HOOKS]
+        engine.run_hooks(tags, "on_unmount")
+        engine.run_hooks(tags, "on_mount")

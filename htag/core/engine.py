@@ -1,0 +1,318 @@
+"""The update engine of one App: what changed, and the smallest frame that says it.
+
+Mutations of mounted tags report here (`content_changed`, `attr_changed`); the
+engine keeps dirty sets instead of walking the tree, an `id -> tag` index of event
+targets, the statics it has sent, and the lifecycle hooks waiting for a client.
+`next_frame()` turns what changed into the smallest update (docs/protocol.md): only
+the topmost changed tags, nothing when the output did not change, attribute patches
+when only attributes changed.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import weakref
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .frames import UpdateFrame
+from .statics import class_statics, render_statics
+from .tag import F_EVENTS, F_EXTRA, F_FORM, F_HOOKS, F_LAMBDA, F_STATICS, GTag
+
+if TYPE_CHECKING:
+    from .app import App
+
+INDEXED = F_EVENTS | F_FORM
+
+Notifier = Callable[[float | None], None]
+
+
+class UpdateEngine:
+    __slots__ = (
+        "app",
+        "deferred",
+        "dirty_attrs",
+        "dirty_content",
+        "index",
+        "js",
+        "lambda_tags",
+        "lambdas_stale",
+        "lifecycle",
+        "live",
+        "lock",
+        "notifier",
+        "retired",
+        "retiring",
+        "static_classes",
+        "statics",
+        "version",
+    )
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.lock = threading.RLock()
+        self.index: dict[str, GTag] = {}  # event targets by hid
+        self.retiring: dict[str, GTag] = {}  # replaced by a re-render: findable two frames more
+        self.retired: dict[str, GTag] = {}
+        self.dirty_content: set[GTag] = set()
+        self.dirty_attrs: dict[GTag, set[str | None]] = {}
+        self.lambda_tags: weakref.WeakSet[GTag] = weakref.WeakSet()
+        self.lambdas_stale = False
+        self.js: list[str] = []
+        self.statics: dict[str, bool] = {}  # html -> sent to the current page?
+        self.static_classes: set[type] = set()
+        self.live = False  # a page was rendered: changes are tracked from then on
+        self.version = 0  # bumped by every render the client receives
+        self.notifier: Notifier | None = None
+        self.lifecycle: list[Any] = []  # generators/coroutines of hooks, waiting for a client
+        self.deferred: list[tuple[list[GTag], str]] = []  # hooks to run once the lock is released
+
+    # -- mounting ------------------------------------------------------------
+
+    def mount(self, nodes: Iterable[GTag], built: bool = False) -> list[GTag]:
+        """Registers subtrees attached under the App; returns tags with hooks to run.
+        Only nodes flagged as needing it (events, form values, hooks, statics,
+        lambdas, extra state) are visited in Python, and indexed only if they can be
+        an event target. Tags `built` by a lambda are all indexed: the Rust walk of
+        `find_tag` does not reach them."""
+        if self.app._building:
+            return []
+        hooked: list[GTag] = []
+        index = self.index
+        seen = self.static_classes
+        for node in nodes:
+            for tag in node._walk() if built else node._mount_walk():
+                flags = tag._flags
+                if built or flags & INDEXED:
+                    index[tag._hid] = tag
+                cls = type(tag)
+                if flags & F_STATICS and cls not in seen:
+                    seen.add(cls)
+                    self.add_statics(class_statics(cls))
+                if flags & F_HOOKS:
+                    hooked.append(tag)
+                if flags & (F_LAMBDA | F_EXTRA):
+                    self._mount_extra(tag, tag.__dict__, hooked)
+        return hooked
+
+    def _mount_extra(self, tag: GTag, extra: dict[str, Any], hooked: list[GTag]) -> None:
+        if "_htag_lambda" in extra:
+            self.lambda_tags.add(tag)
+        if "statics" in extra:
+            self.add_statics(render_statics(extra["statics"]))
+        js = extra.pop("_htag_pending_js", None)
+        if js:
+            self.js.extend(js)
+        generated = extra.get("_htag_generated")
+        if generated:
+            for nodes in generated.values():
+                hooked.extend(self.mount(nodes, built=True))
+
+    def unmount(self, nodes: Iterable[GTag], keep_index: bool = False, built: bool = False) -> list[GTag]:
+        """Forgets detached subtrees; returns tags with hooks to run. Tags replaced by
+        a re-render stay findable for two frames, so a click on them still lands."""
+        hooked: list[GTag] = []
+        index = self.index
+        for node in nodes:
+            for tag in node._walk() if built else node._mount_walk():
+                flags = tag._flags
+                if built or flags & INDEXED:
+                    hid = tag._hid
+                    if index.get(hid) is tag:
+                        del index[hid]
+                        if keep_index:
+                            self.retiring[hid] = tag
+                if flags & F_LAMBDA:
+                    self.lambda_tags.discard(tag)
+                if flags & F_HOOKS:
+                    hooked.append(tag)
+                if flags & F_EXTRA:
+                    for generated in tag.__dict__.get("_htag_generated", {}).values():
+                        hooked.extend(self.unmount(generated, keep_index, built=True))
+        return hooked
+
+    def find(self, tag_id: str) -> GTag | None:
+        """An event target by hid (recently replaced ones too), else a walk in Rust."""
+        tag = self.index.get(tag_id) or self.retiring.get(tag_id) or self.retired.get(tag_id)
+        if tag is not None:
+            return tag
+        with self.lock:
+            return self.app._find(tag_id)
+
+    # -- lifecycle hooks -----------------------------------------------------
+
+    def run_hooks(self, tags: list[GTag], hook: str) -> None:
+        """Runs on_mount/on_unmount; generators and coroutines wait for a client."""
+        for tag in tags:
+            result = getattr(tag, hook)()
+            if inspect.isgenerator(result) or inspect.isasyncgen(result) or inspect.iscoroutine(result):
+                self.lifecycle.append(result)
+                self.schedule()
+
+    def defer_hooks(self, tags: list[GTag], hook: str) -> None:
+        if tags:
+            self.deferred.append((tags, hook))
+
+    def run_deferred(self) -> None:
+        """Runs the hooks queued while rendering (see `render_hooks._resolve_child`)."""
+        while self.deferred:
+            with self.lock:
+                pending, self.deferred[:] = list(self.deferred), []
+            for tags, hook in pending:
+                self.run_hooks(tags, hook)
+
+    def take_lifecycle(self) -> list[Any]:
+        with self.lock:
+            pending, self.lifecycle[:] = list(self.lifecycle), []
+        return pending
+
+    # -- change tracking -----------------------------------------------------
+
+    @staticmethod
+    def _element_of(tag: GTag | None) -> GTag | None:
+        """A fragment has no element of its own: its nearest element is re-sent."""
+        while tag is not None and not tag.tag:
+            tag = tag.parent
+        return tag
+
+    def content_changed(self, tag: GTag) -> None:
+        if self.live:
+            element = self._element_of(tag)
+            if element is not None:
+                self.dirty_content.add(element)
+                self.schedule()
+
+    def attr_changed(self, tag: GTag, name: str | None) -> None:
+        """`name` None: re-evaluate the tag's reactive attributes."""
+        if self.live and tag.tag:  # a fragment renders no attributes
+            names = self.dirty_attrs.get(tag)
+            if names is None:
+                names = self.dirty_attrs[tag] = set()
+            names.add(name)
+            self.schedule()
+
+    def plain_attribute_changed(self) -> None:
+        if self.live and self.lambda_tags:
+            self.lambdas_stale = True
+            self.schedule()
+
+    def queue_js(self, js: str) -> None:
+        self.js.append(js)
+        self.schedule()
+
+    def add_statics(self, items: Iterable[str]) -> None:
+        statics = self.statics
+        for html in items:
+            if html not in statics:
+                statics[html] = False
+
+    def schedule(self, throttle: float | None = None) -> None:
+        notifier = self.notifier
+        if notifier is not None:
+            notifier(throttle)
+
+    # -- frames --------------------------------------------------------------
+
+    def render_page(self) -> tuple[list[str], str]:
+        """(every static, body HTML) for a fresh page; starts change tracking."""
+        with self.lock:
+            for html in self.statics:
+                self.statics[html] = True
+            body = self._render_everything()
+            statics = list(self.statics)
+        self.run_deferred()
+        return statics, body
+
+    def full_frame(self) -> UpdateFrame:
+        """The whole body, for a new connection (statics the page lacks included)."""
+        with self.lock:
+            frame: UpdateFrame = {"action": "update", "updates": {self.app._hid: self._render_everything()}}
+            self._attach_pending(frame)
+        self.run_deferred()
+        return frame
+
+    def _render_everything(self) -> str:
+        self.live = True
+        self.dirty_content.clear()
+        self.dirty_attrs.clear()
+        self.lambdas_stale = False
+        self.version += 1
+        html, _ = self.app._render_client()
+        return html
+
+    def next_frame(self) -> UpdateFrame | None:
+        """The update frame for everything changed since the last one, or None."""
+        with self.lock:
+            frame = self._next_frame()
+        self.run_deferred()
+        return frame
+
+    def _next_frame(self) -> UpdateFrame | None:
+        self.retired, self.retiring = self.retiring, {}
+        content, attrs = self.dirty_content, self.dirty_attrs
+        if not (content or attrs or self.lambdas_stale or self.js) and all(self.statics.values()):
+            return None
+        self.dirty_content = set()
+        self.dirty_attrs = {}
+        if self.lambdas_stale:
+            self.lambdas_stale = False
+            for tag in list(self.lambda_tags):
+                has_children, has_attrs = tag._reactivity()
+                if has_children:
+                    element = self._element_of(tag)
+                    if element is not None:
+                        content.add(element)
+                if has_attrs and tag.tag:
+                    attrs.setdefault(tag, set()).add(None)
+        frame: UpdateFrame = {"action": "update"}
+        updates, ops = self._diff(content, attrs)
+        if updates:
+            frame["updates"] = updates
+        if ops:
+            frame["ops"] = ops
+        self._attach_pending(frame)
+        if len(frame) == 1:
+            return None
+        self.version += 1
+        return frame
+
+    def _attach_pending(self, frame: UpdateFrame) -> None:
+        new = [html for html, sent in self.statics.items() if not sent]
+        if new:
+            frame["statics"] = new
+            for html in new:
+                self.statics[html] = True
+        if self.js:
+            frame["js"] = list(self.js)
+            self.js.clear()
+
+    def _covered(self, tag: GTag, content: set[GTag]) -> bool | None:
+        """None when `tag` is no longer mounted here; True when an ancestor is re-sent."""
+        chain = tag._ancestors()
+        if (chain[-1] if chain else tag) is not self.app:
+            return None
+        return any(a in content for a in chain)
+
+    def _diff(
+        self, content: set[GTag], attrs: dict[GTag, set[str | None]]
+    ) -> tuple[dict[str, str], list[list[Any]]]:
+        updates: dict[str, str] = {}
+        for tag in content:
+            if self._covered(tag, content) is False:
+                html, changed = tag._render_client()
+                if changed:
+                    updates[tag._hid] = html
+                    tag._forget_sent()
+        ops: list[list[Any]] = []
+        for tag, names in attrs.items():
+            if tag in content or self._covered(tag, content) is not False:
+                continue
+            hid = tag._hid
+            before = len(ops)
+            if None in names:
+                ops.extend(["attr", hid, name, value] for name, value in tag._changed_dynamic_attrs())
+            ops.extend(["attr", hid, name, tag._render_attr(name)] for name in names if name is not None)
+            if len(ops) > before:
+                tag._forget_sent(itself=True)
+        return updates, ops

@@ -1,0 +1,16 @@
+"""htag's web layer: serves Apps over HTTP, WebSocket and SSE on Starlette.
+
+Modules, bottom to top: `codec` (frames <-> text), `security` (Origin, tokens,
+rate), `page` (the document, the client script), `connections` (one outbox per
+client), `updates` (an App's thread-safe update queue), `sessions` (which App serves
+which browser), `dispatch` (a message -> a callback -> frames), `protocol` (the
+engine tying them together, transport-agnostic), `webapp` (the Starlette routes),
+`serve` (Granian / uvicorn). Nothing here is imported by `htag.core`.
+"""
+
+from __future__ import annotations
+
+from ..core.events import Event
+from .webapp import WebApp
+
+__all__ = ["Event", "WebApp"]

@@ -1,0 +1,65 @@
+"""Frames to text and messages from text: orjson, the size limit, parano obfuscation.
+
+Every failure is an answer, never an exception: an unencodable frame becomes an
+error frame, a malformed message becomes the error frame to send back.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from typing import Any
+
+import orjson
+
+from ..core.frames import ErrorFrame, Frame, error_frame
+
+logger = logging.getLogger("htag")
+
+
+def encode(frame: Frame | dict[str, Any]) -> str:
+    """JSON text of a frame; values orjson cannot encode become their `str`."""
+    try:
+        return orjson.dumps(frame, default=str).decode()
+    except (TypeError, orjson.JSONEncodeError) as e:
+        logger.error("frame could not be encoded: %s", e)
+        fallback = error_frame("the server produced an unencodable frame", frame.get("callback_id"))
+        return orjson.dumps(fallback).decode()
+
+
+def obfuscate(text: str, key: bytes) -> str:
+    """Parano mode: base64(utf8 XOR key). Obfuscation only: the key is in the page."""
+    data = text.encode()
+    stream = (key * (len(data) // len(key) + 1))[: len(data)]
+    return base64.b64encode(bytes(a ^ b for a, b in zip(data, stream))).decode()
+
+
+def deobfuscate(text: str, key: bytes) -> str:
+    data = base64.b64decode(text)
+    stream = (key * (len(data) // len(key) + 1))[: len(data)]
+    return bytes(a ^ b for a, b in zip(data, stream)).decode()
+
+
+def decode_message(raw: str | bytes | None, max_size: int, key: bytes | None) -> dict[str, Any] | ErrorFrame:
+    """The decoded message (a dict), or the error frame that refuses it."""
+    if raw is None:
+        return error_frame("empty message", None)
+    if len(raw) > max_size:
+        logger.warning("message of %d bytes refused (limit %d)", len(raw), max_size)
+        return error_frame(f"message over {max_size} bytes refused", None)
+    try:
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        if key:
+            text = deobfuscate(text, key)
+        message = orjson.loads(text)
+    except (ValueError, UnicodeDecodeError) as e:
+        logger.warning("malformed message refused: %s", e)
+        return error_frame("malformed message: not JSON", None)
+    if not isinstance(message, dict):
+        return error_frame("malformed message: not an object", None)
+    return message
+
+
+def is_refusal(message: dict[str, Any]) -> bool:
+    """Whether `decode_message` refused the message (its result is an error frame)."""
+    return message.get("action") == "error"

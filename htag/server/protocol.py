@@ -1,0 +1,127 @@
+"""The protocol engine: what the server does with a connection and its messages,
+whatever the transport (WebSocket, SSE + POST, HTTP polling) and without Starlette.
+
+A new connection joins its session's `Updater` and receives the body unless the
+page it came from is already current. A message is routed by its `action`: `ping`
+is answered, `log_error` logged (rate-limited), an event is run once (a resent
+callback id gets the first reply again) by the `Dispatcher`; the reply goes to the
+sender, and what changed goes to the session's other connections too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from ..core.app import App
+from ..core.frames import Frame, error_frame
+from .connections import Connection
+from .dispatch import Dispatcher, callback_id_of, run_lifecycle
+from .security import RateLimiter
+from .sessions import Session
+from .updates import Updater
+
+logger = logging.getLogger("htag")
+
+
+class Protocol:
+    def __init__(self, dispatcher: Dispatcher, throttle: float) -> None:
+        self.dispatcher = dispatcher
+        self.throttle = throttle
+        self.updaters: dict[int, Updater] = {}
+        self.open_connections = 0
+        self.on_idle: Callable[[], None] | None = None  # called when the last connection closes
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._error_log = RateLimiter(rate=0.2, burst=10)
+
+    # -- connections -------------------------------------------------------------
+
+    def updater(self, app: App) -> Updater:
+        updater = self.updaters.get(id(app))
+        if updater is None:
+            updater = Updater(app, asyncio.get_running_loop(), self.throttle)
+            self.updaters[id(app)] = updater
+        return updater
+
+    def attach(self, session: Session, conn: Connection, page_version: str | None = None) -> Updater:
+        """Connects `conn` to its session's App. The body is sent unless the client
+        says which render its page holds and the App has sent nothing since."""
+        updater = self.updater(session.app)
+        updater.connections.add(conn)
+        session.connections.add(conn)
+        self.open_connections += 1
+        logger.info("%s connected to session %s", conn.kind, session.sid[:8])
+
+        def detach(c: Connection) -> None:
+            updater.connections.discard(c)
+            session.connections.discard(c)
+            if session.http is c:
+                session.http = None
+            self.open_connections -= 1
+            logger.info("%s of session %s closed", c.kind, session.sid[:8])
+            if self.open_connections == 0 and self.on_idle is not None:
+                self.on_idle()
+
+        conn.on_close = detach
+        if page_version is None or page_version != str(session.app._engine.version):
+            conn.push(session.app.full_frame())
+        for item in session.app._engine.take_lifecycle():
+            self.spawn(run_lifecycle(session.app, item, updater.broadcast, self.dispatcher))
+        return updater
+
+    def spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)  # keep a reference: the loop holds tasks only weakly
+        task.add_done_callback(self._tasks.discard)
+
+    def forget_apps_except(self, live: set[int]) -> None:
+        """Closes the updaters of Apps no session holds any more."""
+        for key in [k for k in self.updaters if k not in live]:
+            self.updaters.pop(key).close()
+
+    def close(self) -> None:
+        for updater in self.updaters.values():
+            updater.close()
+
+    # -- messages ----------------------------------------------------------------
+
+    async def handle(self, session: Session, conn: Connection, message: dict[str, Any], request: Any) -> None:
+        action = message.get("action")
+        if action == "ping":
+            conn.push({"action": "pong"})
+            return
+        if action == "poll":
+            return
+        if action == "log_error":
+            if self._error_log.allow():
+                logger.warning("client error: %s", str(message.get("error"))[:2000])
+            return
+        if action is not None and action != "event":
+            conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
+            return
+        callback_id = callback_id_of(message)
+        if callback_id is not None and not session.first_time(callback_id):
+            logger.info("event %s resent by the client: not run again", callback_id[:20])
+            reply = session.replies.get(callback_id)
+            if reply is not None:
+                conn.push(reply)
+            return
+        app = session.app
+        updater = self.updater(app)
+
+        def send(frame: Frame) -> None:
+            """A reply (or error) goes to the sender; what changed, to everybody."""
+            if frame["action"] == "error" or "callback_id" in frame:
+                if frame.get("callback_id") in session.replies:
+                    session.replies[frame["callback_id"]] = frame
+                conn.push(frame)
+                shared = {k: v for k, v in frame.items() if k not in ("callback_id", "result")}
+                if frame["action"] == "update" and len(shared) > 1:
+                    updater.broadcast(shared, exclude=conn)
+            else:
+                updater.broadcast(frame)
+
+        app._current_request = request
+        await self.dispatcher.handle(app, message, send)
