@@ -6,6 +6,12 @@ a State registers the current observer; every change calls
 ``observer.state_changed(state)`` on each live observer.
 
 Pure Python, thread-safe, no dependency on the rest of htag.
+
+Why one file over 500 lines: `State`, the proxies it hands out for parts of a
+mutable value, and `States` are one mechanism (a proxy reads and writes through
+its State, both share the generated operator table); the tracking rules, read in
+one place, are what the rest of htag relies on. Rust reads `State._value` and
+calls `State._track_for` (see rust/src, the State contract).
 """
 
 from __future__ import annotations
