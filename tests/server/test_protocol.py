@@ -69,7 +69,9 @@ def test_a_connection_from_a_stale_or_unknown_page_gets_the_body():
         version = str(session.app._engine.version)
         first = Recorder()
         protocol.attach(session, first, page_version=None)
-        await protocol.handle(session, first, click(session, "c1"), None)  # a frame is sent: the page is stale
+        await protocol.handle(
+            session, first, click(session, "c1"), None
+        )  # a frame is sent: the page is stale
         late = Recorder()
         protocol.attach(session, late, page_version=version)
         return first.frames(), late.frames(), session.app.id
@@ -118,7 +120,9 @@ def test_control_messages():
         for message in ({"action": "ping"}, {"action": "poll"}, {"action": "log_error", "error": "x"}):
             await protocol.handle(session, conn, message, None)
         await protocol.handle(session, conn, {"action": "launch"}, None)
-        await protocol.handle(session, conn, {"id": "nope", "event": "click", "data": {"callback_id": "c9"}}, None)
+        await protocol.handle(
+            session, conn, {"id": "nope", "event": "click", "data": {"callback_id": "c9"}}, None
+        )
         return conn.frames()
 
     pong, unknown, missing = run(scenario())
@@ -167,7 +171,11 @@ def test_encode_never_raises():
         "result": "<class 'set'>",
     }
     broken = orjson.loads(encode({"action": "update", "callback_id": "c", "result": 1 << 70}))
-    assert broken == {"action": "error", "message": "the server produced an unencodable frame", "callback_id": "c"}
+    assert broken == {
+        "action": "error",
+        "message": "the server produced an unencodable frame",
+        "callback_id": "c",
+    }
 
 
 def test_origin_and_token_checks():
