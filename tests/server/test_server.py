@@ -36,13 +36,18 @@ def test_page_then_websocket_click(serve, browser):
     run(scenario())
 
 
-def test_client_script_is_cacheable(serve, browser):
+def test_client_script_is_cacheable_and_compressed(serve, browser):
     s = serve()
     page = browser(s.url).load()
     src = re.search(r'<script src="(/_htag/htag\.[0-9a-f]+\.js)"', page).group(1)
-    r = httpx.get(s.url + src)
-    assert r.status_code == 200 and "htag_event" in r.text
-    assert "immutable" in r.headers["cache-control"]
+    gzipped = httpx.get(s.url + src, headers={"Accept-Encoding": "gzip, deflate, br"})
+    plain = httpx.get(s.url + src, headers={"Accept-Encoding": "identity"})
+    assert gzipped.status_code == plain.status_code == 200
+    assert gzipped.headers["content-encoding"] == "gzip" and "content-encoding" not in plain.headers
+    assert gzipped.text == plain.text and "htag_event" in plain.text  # httpx decodes the gzip
+    assert int(gzipped.headers["content-length"]) < len(plain.content) / 3
+    for r in (gzipped, plain):
+        assert "immutable" in r.headers["cache-control"] and r.headers["vary"] == "Accept-Encoding"
 
 
 def test_sessions_are_isolated_per_cookie(serve, browser):
