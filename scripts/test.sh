@@ -22,6 +22,8 @@ python3 -m venv "$venv"
 pip install -q --upgrade pip
 pip install -q "maturin>=1.5,<2"
 
+echo "== client build check (htag/client/htag.js is what htag/client/src/ gives)"
+python htag/client/build.py --check
 echo "== building the wheel"
 rm -rf dist
 maturin build --release --out dist -q

@@ -4,6 +4,17 @@ from pathlib import Path
 
 import htag
 
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    settings = None
+
+if settings is not None:
+    # Timings never decide a unit test: on a loaded 2-core machine an example may take
+    # seconds, which is no failure (speed is measured by benches/, not here)
+    settings.register_profile("htag", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("htag")
+
 SOURCE = Path(__file__).resolve().parent.parent / "htag"
 
 

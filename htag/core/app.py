@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .._core import F_HOOKS
 from .engine import Notifier, UpdateEngine
 from .frames import UpdateFrame
-from .tag import F_HOOKS, GTag
+from .tag import GTag
 
 # Builds the ASGI application of an App class or instance. The server layer is above
 # this one, so it is wired in by the `htag` package (see htag/__init__.py).

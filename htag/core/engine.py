@@ -16,9 +16,10 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from .._core import F_EVENTS, F_EXTRA, F_FORM, F_HOOKS, F_LAMBDA, F_STATICS
 from .frames import UpdateFrame
 from .statics import class_statics, render_statics
-from .tag import F_EVENTS, F_EXTRA, F_FORM, F_HOOKS, F_LAMBDA, F_STATICS, GTag
+from .tag import GTag
 
 if TYPE_CHECKING:
     from .app import App

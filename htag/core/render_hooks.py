@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _core
+from .._core import F_EXTRA
 from .html import HTML
 from .state import State, tracking
-from .tag import ATTRS, CONTENT, F_EXTRA, GTag
+from .tag import ATTRS, CONTENT, GTag
 
 
 def _flatten(value: Any, out: list[Any]) -> list[Any]:

@@ -14,6 +14,15 @@ from contextlib import nullcontext
 from typing import Any, ClassVar
 
 from .. import _core
+from .._core import (  # rust/src/tree/flags.rs
+    F_ATTRS,
+    F_EVENTS,
+    F_EXTRA,
+    F_HOOKS,
+    F_LAMBDA,
+    F_PLAIN,
+    F_STATICS,
+)
 from .classlist import ReactiveClass
 from .css import scope_css
 from .events import event_flags
@@ -25,15 +34,6 @@ from .statics import forget_class, render_statics
 CONTENT = 0
 ATTRS = 1
 
-# node flags, shared with rust/src/node.rs
-F_HOOKS = 4
-F_STATICS = 8
-F_EVENTS = 16
-F_LAMBDA = 32
-F_EXTRA = 64
-F_FORM = 128
-F_PLAIN = 256
-F_ATTRS = 512
 _NODE_FIELDS = frozenset({"_hid", "_is_app", "_building", "tag", "id", "text"})  # stored in Rust
 
 

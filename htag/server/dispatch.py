@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+from .._core import FORM_CONTROLS  # the tags marked F_FORM in Rust
 from ..core.app import App
 from ..core.events import Event, HtagEventError
 from ..core.frames import Frame, error_frame
@@ -25,7 +26,6 @@ logger = logging.getLogger("htag")
 Send = Callable[[Frame], None]
 
 SYNC_EVENT = "htag:sync"
-FORM_CONTROLS = {"input", "textarea", "select"}
 
 
 class BadMessage(ValueError):

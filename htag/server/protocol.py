@@ -67,6 +67,8 @@ class Protocol:
         conn.on_close = detach
         if page_version is None or page_version != str(session.app._engine.version):
             conn.push(session.app.full_frame())
+        else:  # the page is current: only what waited for a client (js, changes since)
+            updater.flush()
         for item in session.app._engine.take_lifecycle():
             self.spawn(run_lifecycle(session.app, item, updater.broadcast, self.dispatcher))
         return updater

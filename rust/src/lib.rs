@@ -1,30 +1,67 @@
-//! `htag._core`: the Rust side of htag. Modules split by job:
-//! `node` (the tag tree), `render` (HTML output and client records),
-//! `escape` (the escaping rule), `hooks` (callbacks into Python), `context`
-//! (the per-thread stack of tags being built), `intern` (shared names, ids).
+//! `htag._core`: the Rust side of htag. This file only registers the module;
+//! the crate is split by job:
+//!
+//! - `escape`: the escaping rule and name validation (pure Rust);
+//! - `intern`: shared names and values, internal ids (pure Rust);
+//! - `tree`: the tag tree without its Python face: `model` (Node, Attr, Child,
+//!   Leaf), `flags`, `compact` (leaves), `walk` (ancestors, mount walk, find...);
+//! - `context`: the per-thread stack of tags being built;
+//! - `hooks`: the Python callbacks, and `hooks::state_contract`, the only code
+//!   that touches `htag.state.State` internals;
+//! - `render`: HTML output, caches and client records (`markup`, `values`, `walk`);
+//! - `bindings`: the `#[pymethods]` of `Node` and the module functions.
+//!
+//! Dependencies go one way (`a -> b`: a uses b; checked with `grep -rn "use crate::"`):
+//!
+//! ```text
+//! lib      -> bindings, tree (Node, flags)
+//! bindings -> render, hooks, context, tree, escape, intern
+//! render   -> hooks, tree, escape, intern
+//! hooks    -> tree
+//! context  -> tree
+//! tree     -> intern
+//! escape, intern -> (nothing)
+//! ```
+//!
+//! Inside `tree`: `walk -> compact, flags, model`; `compact -> flags, model`; `model -> intern`.
+//! Inside `render`: `mod -> walk, values, markup`; `walk -> markup, values`.
 
 use pyo3::prelude::*;
+use pyo3::types::PyFrozenSet;
 
-pub mod context;
-pub mod escape;
-pub mod hooks;
-pub mod intern;
-pub mod node;
-pub mod render;
+mod bindings;
+mod context;
+mod escape;
+mod hooks;
+mod intern;
+mod render;
+mod tree;
 
-/// Whether a name can be a tag name (checked when `Tag.xxx` makes a class).
-#[pyfunction]
-fn valid_tag_name(name: &str) -> bool {
-    escape::valid_tag_name(name)
-}
+use bindings::functions;
+use tree::flags;
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_class::<node::Node>()?;
-    m.add_function(wrap_pyfunction!(hooks::set_hooks, m)?)?;
-    m.add_function(wrap_pyfunction!(context::stack_push, m)?)?;
-    m.add_function(wrap_pyfunction!(context::stack_pop, m)?)?;
-    m.add_function(wrap_pyfunction!(context::stack_top, m)?)?;
-    m.add_function(wrap_pyfunction!(valid_tag_name, m)?)?;
+    m.add_class::<tree::Node>()?;
+    m.add_function(wrap_pyfunction!(functions::set_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::stack_push, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::stack_pop, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::stack_top, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::valid_tag_name, m)?)?;
+    m.add("F_APP", flags::F_APP)?;
+    m.add("F_BUILDING", flags::F_BUILDING)?;
+    m.add("F_HOOKS", flags::F_HOOKS)?;
+    m.add("F_STATICS", flags::F_STATICS)?;
+    m.add("F_EVENTS", flags::F_EVENTS)?;
+    m.add("F_LAMBDA", flags::F_LAMBDA)?;
+    m.add("F_EXTRA", flags::F_EXTRA)?;
+    m.add("F_FORM", flags::F_FORM)?;
+    m.add("F_PLAIN", flags::F_PLAIN)?;
+    m.add("F_ATTRS", flags::F_ATTRS)?;
+    m.add("F_MOUNT_MASK", flags::F_MOUNT_MASK)?;
+    m.add(
+        "FORM_CONTROLS",
+        PyFrozenSet::new(m.py(), flags::FORM_CONTROLS)?,
+    )?;
     Ok(())
 }

@@ -40,32 +40,51 @@ class World(App):
         self.add(*self.views, *self.boxes, self.shared, self.seed)
 
 
+PACE = 50  # a writer is never more than this many rounds ahead of the frames
+
+
 def run_threads(workers, app: World) -> ClientDOM:
+    """Runs `workers` (each called with `pace`) in threads while another thread builds
+    frames and applies them to a client DOM. A worker calls `pace(v)` at each round v:
+    at every PACE-th round it waits for a frame built since its previous wait, so frames
+    are always built while the writers run, however the threads are scheduled."""
     _, body = app.render_page()
     client = ClientDOM(body)
     errors: list[BaseException] = []
     done = threading.Event()
     start = threading.Barrier(len(workers) + 1)
+    built = threading.Condition()
+    frames_built = 0
+
+    def pace(v: int) -> None:
+        if v and v % PACE == 0:
+            with built:
+                # each round changes something: the frames that take those changes
+                # come after this worker's previous wait, so this never waits in vain
+                if not built.wait_for(lambda: frames_built >= v // PACE, timeout=30):
+                    raise TimeoutError(f"no frame built while round {v} waited")
 
     def guard(fn):
         def run():
             try:
                 start.wait()
-                fn()
+                fn(pace)
             except BaseException as exc:  # noqa: BLE001 - reported by the test
                 errors.append(exc)
 
         return run
 
-    sent = []
-
     def frames():
+        nonlocal frames_built
         start.wait()
         try:
             while not done.is_set():
                 frame = app.next_frame()
                 client.apply(frame)
-                sent.append(frame is not None)
+                if frame is not None:
+                    with built:
+                        frames_built += 1
+                        built.notify_all()
         except BaseException as exc:  # noqa: BLE001 - reported by the test
             errors.append(exc)
             done.set()
@@ -80,7 +99,7 @@ def run_threads(workers, app: World) -> ClientDOM:
     done.set()
     framer.join(60)
     assert not errors, errors
-    assert sum(sent) > 1  # frames were built while the writers ran
+    assert frames_built > 1  # frames were built while the writers ran
     client.apply(app.next_frame())
     return client
 
@@ -89,16 +108,18 @@ def test_concurrent_writes_and_frames():
     app = World()
 
     def state_writer(i):
-        def work():
+        def work(pace):
             for v in range(ROUNDS):
+                pace(v)
                 app.states[i].value = v
 
         return work
 
     def box_worker(i):
-        def work():
+        def work(pace):
             box = app.boxes[i]
             for v in range(ROUNDS):
+                pace(v)
                 box.add(Tag.span(v))
                 if v % 3 == 0:
                     box.remove(box.childs[0])  # a tag or, after a text reset, a string
@@ -110,14 +131,16 @@ def test_concurrent_writes_and_frames():
         return work
 
     def shared_worker(i):
-        def work():
+        def work(pace):
             for v in range(ROUNDS // 3):
+                pace(v)
                 app.shared <= Tag.li(f"{i}-{v}")
 
         return work
 
-    def seed_writer():
+    def seed_writer(pace):
         for v in range(ROUNDS):
+            pace(v)
             app.word = f"w{v}"
 
     workers = [state_writer(0), state_writer(1), state_writer(2), box_worker(0), box_worker(1), box_worker(2),
@@ -145,8 +168,9 @@ def test_many_threads_add_to_one_tag():
     per = 200
 
     def adder(i):
-        def work():
+        def work(pace):
             for v in range(per):
+                pace(v)
                 app.shared.add(Tag.li(f"{i}:{v}"))
                 app.states[i % 3].value += 1
 

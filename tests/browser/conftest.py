@@ -4,7 +4,7 @@
   port, shared by the tests of a module (every browser context gets its own session anyway);
   `servers.fresh(...)` starts one of its own (to kill and restart it).
 - `open_page(server, mode=None)`: a new browser context (its own cookies, so its own session) and
-  page, loaded and connected: `window.htag.mode` is set and the first frame has been applied.
+  page, loaded and connected: `window.htag.mode` is set.
 - `page`: `open_page` on the server of the test's `@pytest.mark.app(name, **options)` (Counter).
 
 Every page records the frames it receives in `window.__htag_frames` (an init script wraps
@@ -238,10 +238,9 @@ FRAME_SPY = """
 })();
 """
 
-CONNECTED = (
-    "() => window.htag && window.htag.mode && window.htag.mode !== 'connecting'"
-    " && window.__htag_frames.length > 0"  # the first frame (the whole body) has been applied
-)
+# Connected is enough: the page is current (a WS/SSE connection from a current page gets no
+# body again), and anything the server sends from then on arrives as frames.
+CONNECTED = "() => window.htag && window.htag.mode && window.htag.mode !== 'connecting'"
 
 
 # Module scope, not session: while sync_playwright() runs, its event loop is the running loop of

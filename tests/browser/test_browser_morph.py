@@ -63,9 +63,7 @@ def test_textarea_keeps_value_and_selection_when_blurred(page):
 
     # a reload (F5) shows what the server kept, then Python clears it
     page.reload()
-    page.wait_for_function(
-        "() => window.htag && window.htag.mode === 'ws' && window.__htag_frames.some((f) => f.updates)"
-    )
+    page.wait_for_function("() => window.htag && window.htag.mode === 'ws'")
     assert page.evaluate("document.getElementById('ta').value") == TEXT
     page.click("#clear")
     expect(page.locator("#ticks")).to_have_text("ticks: 3")

@@ -63,6 +63,17 @@ def test_a_connection_from_a_current_page_gets_no_body_again():
     assert run(scenario()) == []
 
 
+def test_a_current_page_still_gets_what_waited_for_a_client():
+    async def scenario():
+        session, protocol = session_with_page()
+        session.app.call_js("window.x = 1")  # queued with no client connected
+        conn = Recorder()
+        protocol.attach(session, conn, page_version=str(session.app._engine.version))
+        return conn.frames()
+
+    assert run(scenario()) == [{"action": "update", "js": ["window.x = 1"]}]
+
+
 def test_a_connection_from_a_stale_or_unknown_page_gets_the_body():
     async def scenario():
         session, protocol = session_with_page()

@@ -1,0 +1,56 @@
+//! The module-level functions of `htag._core`.
+
+use pyo3::prelude::*;
+
+use crate::context;
+use crate::escape;
+use crate::hooks::{self, Hooks};
+use crate::tree::Node;
+
+/// Installs the Python callbacks (see hooks/); later calls are ignored.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn set_hooks(
+    py: Python<'_>,
+    resolve_child: Py<PyAny>,
+    resolve_attr: Py<PyAny>,
+    html_type: Py<PyAny>,
+    slow_init: Py<PyAny>,
+    attached: Py<PyAny>,
+    state_type: Py<PyAny>,
+) {
+    hooks::install(
+        py,
+        Hooks {
+            resolve_child,
+            resolve_attr,
+            html_type,
+            slow_init,
+            attached,
+            state_type,
+        },
+    );
+}
+
+/// Enters a building context (`None` = a barrier).
+#[pyfunction]
+pub fn stack_push(node: Option<Py<Node>>) {
+    context::push(node);
+}
+
+#[pyfunction]
+pub fn stack_pop() {
+    context::pop();
+}
+
+/// The tag new tags are appended to, if any.
+#[pyfunction]
+pub fn stack_top(py: Python<'_>) -> Option<Py<Node>> {
+    context::top(py)
+}
+
+/// Whether a name can be a tag name (checked when `Tag.xxx` makes a class).
+#[pyfunction]
+pub fn valid_tag_name(name: &str) -> bool {
+    escape::valid_tag_name(name)
+}
