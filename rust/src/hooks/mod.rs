@@ -1,5 +1,5 @@
 //! What Rust uses of the Python side: the callbacks registered once by
-//! htag/tag.py at import (`set_hooks`, bindings/functions.rs), and the
+//! htag/core/render_hooks.py at import (`set_hooks`, bindings/functions.rs), and the
 //! `State` contract (`state_contract`), the only place that reads `State`
 //! internals.
 

@@ -1,4 +1,4 @@
-//! The contract with `htag.state.State` (htag/state.py).
+//! The contract with `htag.state.State` (htag/core/state.py).
 //!
 //! The renderer shows a `State` child holding a str or a number without calling
 //! Python (render/walk.rs, `state_text`). To do so Rust relies on exactly these
@@ -11,7 +11,7 @@
 //!   `track_for(state, node)` stores the node there exactly as
 //!   `State._track_for(node)` does (one dict store, without the method call).
 //!
-//! The Python twin of this fast path is `_resolve_child` in htag/tag.py (which
+//! The Python twin of this fast path is `_resolve_child` in htag/core/render_hooks.py (which
 //! calls `_track_for`). Renaming any of these in state.py means changing them here.
 
 use pyo3::intern;

@@ -27,7 +27,7 @@ pub fn attr_value(node: &Bound<'_, Node>, value: &Bound<'_, PyAny>) -> PyResult<
     Ok(Some(resolved.str()?.to_str()?.to_owned()))
 }
 
-/// The fast path of `_resolve_child` in tag.py for the most common reactive
+/// The fast path of `_resolve_child` in htag/core/render_hooks.py for the most common reactive
 /// child, a `State` holding a str or a number: registers the tag as a dependent
 /// of the State and returns its text, without a Python call. None: take the
 /// general path (other values, subclasses of State, tags that own generated tags).

@@ -1,5 +1,5 @@
 //! Node flags and the tag sets that set them. Exported to Python as module
-//! constants of `htag._core` (see lib.rs): htag/tag.py and htag/app.py import
+//! constants of `htag._core` (see lib.rs): htag/core (tag.py, engine.py, app.py) imports
 //! them from there instead of copying the numbers.
 //!
 //! The class flags come from `_htag_meta` at creation; the others are set by
