@@ -43,6 +43,8 @@ class UpdateEngine:
         "live",
         "lock",
         "notifier",
+        "quiet",
+        "quiet_missed",
         "retired",
         "retiring",
         "static_classes",
@@ -66,6 +68,10 @@ class UpdateEngine:
         self.live = False  # a page was rendered: changes are tracked from then on
         self.version = 0  # bumped by every render the client receives
         self.notifier: Notifier | None = None
+        # while a sync callback runs on the event loop, its reply (rendered right after)
+        # carries every change: no throttled broadcast is armed meanwhile (see `hushed`)
+        self.quiet = False
+        self.quiet_missed = False
         self.lifecycle: list[Any] = []  # generators/coroutines of hooks, waiting for a client
         self.deferred: list[tuple[list[GTag], str]] = []  # hooks to run once the lock is released
 
@@ -211,7 +217,24 @@ class UpdateEngine:
     def schedule(self, throttle: float | None = None) -> None:
         notifier = self.notifier
         if notifier is not None:
+            if self.quiet:
+                self.quiet_missed = True
+                return
             notifier(throttle)
+
+    def hush(self) -> None:
+        """A sync callback is about to run and a reply will follow: notifications wait.
+        Changes from other threads meanwhile are dirty, so that reply takes them too."""
+        self.quiet = True
+
+    def unhush(self, reply_follows: bool) -> None:
+        """Ends `hush`; what it held back is scheduled unless a reply follows at once
+        (a callback that returned a coroutine or a generator replies later)."""
+        self.quiet = False
+        if self.quiet_missed:
+            self.quiet_missed = False
+            if not reply_follows:
+                self.schedule()
 
     # -- frames --------------------------------------------------------------
 

@@ -1,8 +1,10 @@
 """Connections: one per open WebSocket, SSE stream or pure-HTTP poller.
 
-Each has a bounded outbox drained by its own writer, so one slow client never
-delays the others; an overflowing outbox closes the connection (the client
-reconnects and resynchronises from a full-body frame) instead of growing forever.
+Each has a bounded outbox, so one slow client never delays the others; an
+overflowing outbox closes the connection (the client reconnects and resynchronises
+from a full-body frame) instead of growing forever. A WebSocket sends from the task
+that produced a frame when it can (no hand-off for a click's reply); SSE and HTTP
+frames wait in a queue for their client's request.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -26,33 +29,180 @@ OUTBOX_SIZE = 256
 SEND_TIMEOUT = 10.0
 
 
-async def within(seconds: float, awaitable: Any) -> Any:
-    """`asyncio.wait_for` without its extra Task where Python has `asyncio.timeout`
-    (3.11+): this runs once per frame sent."""
-    if hasattr(asyncio, "timeout"):
-        async with asyncio.timeout(seconds):
-            return await awaitable
-    return await asyncio.wait_for(awaitable, seconds)
-
-
 class Connection:
+    """One client's end: `push` a frame (event-loop thread only), `close` once."""
+
     kind = "connection"
 
     def __init__(self, parano_key: bytes | None = None) -> None:
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(OUTBOX_SIZE)
         self.closed = False
         self.parano_key = parano_key
         self.on_close: Callable[[Connection], None] | None = None
 
+    def _text(self, frame: Frame) -> str:
+        text = encode(frame)
+        return obfuscate(text, self.parano_key) if self.parano_key else text
+
     def push(self, frame: Frame) -> None:
-        """Queues a frame (event-loop thread only)."""
+        raise NotImplementedError
+
+    def close(self) -> None:
         if self.closed:
             return
-        text = encode(frame)
-        if self.parano_key:
-            text = obfuscate(text, self.parano_key)
+        self.closed = True
+        if self.on_close is not None:
+            self.on_close(self)
+
+
+class WebSocketConnection(Connection):
+    """Frames go straight to the socket when nothing else is being sent: the task that
+    produced them (the receive loop, after a sync callback) sends them itself with
+    `flush()`. Frames pushed while nobody sends (a broadcast, a timer, another task or
+    thread's change) start a short-lived writer Task that sends what is queued and
+    ends. Whoever is sending drains the queue before it lets go, so frames keep their
+    order and none is left behind; an idle connection holds no Task and no Queue.
+
+    No timeout around each send (that costs a timer per frame): the sender records
+    when its send began (`sending_since`) and the server's watchdog (`SendWatchdog`)
+    calls `abort()` on a send stuck for longer than SEND_TIMEOUT."""
+
+    kind = "websocket"
+
+    def __init__(self, send: Callable[[dict[str, Any]], Any], parano_key: bytes | None = None) -> None:
+        """`send`: the ASGI send callable of the socket (already accepted)."""
+        super().__init__(parano_key)
+        self._send = send
+        self.queue: deque[str] = deque()
+        self.sending_since = 0.0  # loop time at which the send in progress began; 0: none
+        self.reader: asyncio.Task[Any] | None = None  # the receive loop's task (it flushes)
+        self.aborted = False
+        self._loop = asyncio.get_running_loop()
+        self._busy = False  # a task is sending: it drains the queue before letting go
+        self._held = False  # the receive loop is handling a message and will flush() after it
+        self._sender: asyncio.Task[Any] | None = None
+        self._writer: asyncio.Task[Any] | None = None
+        self._close_sent = False
+
+    def peer_closed(self) -> None:
+        """The client is gone: no close frame to send."""
+        self._close_sent = True
+
+    def push(self, frame: Frame) -> None:
+        """Queues a frame; sends it soon, in order."""
+        if self.closed:
+            return
+        if len(self.queue) >= OUTBOX_SIZE:
+            logger.warning("%s outbox full: closing it so the client resynchronises", self.kind)
+            self.close()
+            return
+        self.queue.append(self._text(frame))
+        if not self._busy and not self._held:
+            self._busy = True
+            self._writer = self._loop.create_task(self._write())
+
+    def hold(self) -> None:
+        """The caller (the receive loop) will `flush()` what gets pushed until then."""
+        self._held = True
+
+    async def flush(self) -> None:
+        """Sends what is queued from the calling task, unless another task is already
+        sending (it sends these too)."""
+        self._held = False
+        if self._busy or not (self.queue or self.closed):
+            return
+        self._busy = True
+        self._sender = self.reader
+        await self._drain()
+
+    async def _write(self) -> None:
+        self._sender = self._writer
         try:
-            self.outbox.put_nowait(text)
+            await self._drain()
+        finally:
+            self._writer = None
+
+    async def _drain(self) -> None:
+        try:
+            while self.queue and not self.closed:
+                text = self.queue.popleft()
+                self.sending_since = self._loop.time()
+                try:
+                    await self._send({"type": "websocket.send", "text": text})
+                except Exception as e:  # noqa: BLE001 - any send failure ends this connection only
+                    logger.info("websocket send failed (%s): closing", type(e).__name__)
+                    self.close()
+                finally:
+                    self.sending_since = 0.0
+            if self.closed and not self._close_sent:
+                self._close_sent = True
+                with contextlib.suppress(Exception):  # already closed by the peer
+                    await self._send({"type": "websocket.close", "code": 1000})
+        finally:
+            self._busy = False
+            self._sender = None
+
+    def stalled(self, now: float) -> bool:
+        return bool(self.sending_since) and now - self.sending_since > SEND_TIMEOUT
+
+    def abort(self) -> None:
+        """A send stuck for longer than SEND_TIMEOUT: the connection ends (the client
+        reconnects and resynchronises)."""
+        logger.info("websocket send stalled for over %g s: closing", SEND_TIMEOUT)
+        sender = self._sender
+        self.aborted = True
+        self.close()
+        for task in {sender, self.reader}:
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.queue.clear()
+        if not self._busy and not self._close_sent:  # the receive loop ends when the socket closes
+            self._busy = True
+            self._writer = self._loop.create_task(self._write())
+        super().close()
+
+
+class SendWatchdog:
+    """Send timeouts for every WebSocket of a server: one Task, alive while sockets are
+    open, that aborts a send stuck for longer than SEND_TIMEOUT."""
+
+    def __init__(self) -> None:
+        self.sockets: set[WebSocketConnection] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def watch(self, conn: WebSocketConnection) -> None:
+        self.sockets.add(conn)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def forget(self, conn: WebSocketConnection) -> None:
+        self.sockets.discard(conn)
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self.sockets:
+            await asyncio.sleep(SEND_TIMEOUT / 4)
+            now = loop.time()
+            for conn in [c for c in self.sockets if c.stalled(now)]:
+                self.sockets.discard(conn)
+                conn.abort()
+
+
+class OutboxConnection(Connection):
+    """A connection whose frames wait in a bounded queue until its client takes them."""
+
+    def __init__(self, parano_key: bytes | None = None) -> None:
+        super().__init__(parano_key)
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(OUTBOX_SIZE)
+
+    def push(self, frame: Frame) -> None:
+        if self.closed:
+            return
+        try:
+            self.outbox.put_nowait(self._text(frame))
         except asyncio.QueueFull:
             logger.warning("%s outbox full: closing it so the client resynchronises", self.kind)
             self.close()
@@ -60,37 +210,12 @@ class Connection:
     def close(self) -> None:
         if self.closed:
             return
-        self.closed = True
-        with contextlib.suppress(asyncio.QueueFull):  # the writer stops at the next failed send
+        with contextlib.suppress(asyncio.QueueFull):  # the reader stops at its next wait
             self.outbox.put_nowait(None)
-        if self.on_close is not None:
-            self.on_close(self)
+        super().close()
 
 
-class WebSocketConnection(Connection):
-    kind = "websocket"
-
-    def __init__(self, websocket: Any, parano_key: bytes | None = None) -> None:
-        super().__init__(parano_key)
-        self.websocket = websocket
-
-    async def write(self) -> None:
-        """Sends the outbox until closed; a send that stalls closes the connection."""
-        while True:
-            text = await self.outbox.get()
-            if text is None:
-                break
-            try:
-                await within(SEND_TIMEOUT, self.websocket.send_text(text))
-            except Exception as e:  # noqa: BLE001 - any send failure ends this connection only
-                logger.info("websocket send failed (%s): closing", type(e).__name__)
-                self.close()
-                break
-        with contextlib.suppress(Exception):  # already closed by the peer
-            await self.websocket.close()
-
-
-class StreamConnection(Connection):
+class StreamConnection(OutboxConnection):
     """Server-Sent Events: frames as `data:` lines.
 
     Each HTTP stream ends by itself after `LIFETIME` seconds, announced by a
@@ -143,7 +268,7 @@ class StreamConnection(Connection):
             self.close()
 
 
-class PollConnection(Connection):
+class PollConnection(OutboxConnection):
     """Pure HTTP: frames wait until the client's next POST collects them."""
 
     kind = "http"

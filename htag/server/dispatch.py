@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from .._core import FORM_CONTROLS  # the tags marked F_FORM in Rust
@@ -55,8 +55,9 @@ def parse_event(message: Any) -> tuple[str, str, Any, str | None]:
 
 
 def sync_from_client(tag: GTag, data: Any) -> None:
-    """Writes what the user typed/checked to a form control, without re-rendering it."""
-    if not isinstance(data, dict) or tag.tag not in FORM_CONTROLS:
+    """Writes what the user typed/checked to a form control (the caller checks that
+    `tag` is one), without re-rendering it."""
+    if not isinstance(data, dict):
         return
     value = data.get("value")
     if isinstance(value, (str, int, float)) and not isinstance(value, bool):
@@ -79,53 +80,79 @@ class Dispatcher:
 
     async def handle(self, app: App, message: Any, send: Send) -> None:
         """Runs one event; `send` receives intermediate frames and the final reply."""
+        rest = self.start(app, message, send)
+        if rest is not None:
+            await rest
+
+    def start(self, app: App, message: Any, send: Send) -> Coroutine[Any, Any, None] | None:
+        """Runs one event as far as it goes without waiting: checks, the callback, and
+        for a plain sync callback the reply too (returns None). A callback that returned
+        a coroutine or a generator is not awaited here: the coroutine that finishes it
+        is returned, for the caller to run as a task, so that a slow callback never holds
+        up the next message (a "cancel" button)."""
         try:
             tag_id, name, data, callback_id = parse_event(message)
         except BadMessage as e:
             logger.warning("refused a message: %s", e)
             send(error_frame(f"bad message: {e}", callback_id_of(message)))
-            return
+            return None
         tag = app.find_tag(tag_id)
         if tag is None:
             logger.warning("event %r for unknown tag %r refused", name, tag_id)
             send(error_frame(f"unknown tag {tag_id!r}", callback_id))
-            return
-        with app._lock:
-            sync_from_client(tag, data)
+            return None
+        if tag.tag in FORM_CONTROLS:
+            with app._lock:
+                sync_from_client(tag, data)
         if name == SYNC_EVENT:
             if callback_id is not None:
                 send(self.reply(app, callback_id, None))
-            return
+            return None
         handler = tag._event_handler(name)
         if handler is None:
             logger.warning("no %r handler on %r: refused", name, tag)
             send(error_frame(f"no {name!r} handler on {tag_id!r}", callback_id))
-            return
+            return None
         logger.info("event %s on %s", name, tag_id)
         logger.debug("event data: %r", data)
+        what = f"{name} callback on {tag_id}"
+        engine = app._engine
+        result = None
         try:
-            result = await self.run(app, handler, Event(tag, name, data), send)
+            engine.hush()  # the reply below carries what the callback changes
+            try:
+                result = handler(Event(tag, name, data))
+            finally:
+                engine.unhush(reply_follows=not _runs_later(result))
+            if inspect.iscoroutine(result):
+                if not _is_async(handler):
+                    result.close()
+                    raise HtagEventError(
+                        f"{_name(handler)} is a sync callback that returned a coroutine: make it `async def`"
+                    )
+                return self._finish(app, result, callback_id, what, send)
+            if inspect.isgenerator(result) or inspect.isasyncgen(result):
+                return self._finish(app, run_generator(app, result, send), callback_id, what, send)
         except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
-            failure = self.failure(e, callback_id, f"{name} callback on {tag_id}")
-            update = self.reply(app, None, None)  # what the callback changed before failing
-            if len(update) > 1:
-                send(update)
-            send(failure)
+            self._failed(app, e, callback_id, what, send)
+            return None
+        send(self.reply(app, callback_id, result))
+        return None
+
+    async def _finish(self, app: App, pending: Any, callback_id: str | None, what: str, send: Send) -> None:
+        try:
+            result = await pending
+        except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
+            self._failed(app, e, callback_id, what, send)
             return
         send(self.reply(app, callback_id, result))
 
-    async def run(self, app: App, handler: Callable[..., Any], event: Event, send: Send) -> Any:
-        result = handler(event)
-        if inspect.iscoroutine(result):
-            if not _is_async(handler):
-                result.close()
-                raise HtagEventError(
-                    f"{_name(handler)} is a sync callback that returned a coroutine: make it `async def`"
-                )
-            return await result
-        if inspect.isgenerator(result) or inspect.isasyncgen(result):
-            return await run_generator(app, result, send)
-        return result
+    def _failed(self, app: App, exc: BaseException, callback_id: str | None, what: str, send: Send) -> None:
+        failure = self.failure(exc, callback_id, what)
+        update = self.reply(app, None, None)  # what the callback changed before failing
+        if len(update) > 1:
+            send(update)
+        send(failure)
 
     def reply(self, app: App, callback_id: str | None, result: Any) -> Frame:
         """What changed plus the result. A render that fails still answers (with an
@@ -168,6 +195,11 @@ def _flush(app: App, send: Send) -> None:
     frame = app.next_frame()
     if frame is not None:
         send(frame)
+
+
+def _runs_later(result: Any) -> bool:
+    """Whether a callback's result still has to run (a coroutine or a generator)."""
+    return inspect.iscoroutine(result) or inspect.isgenerator(result) or inspect.isasyncgen(result)
 
 
 def _is_async(func: Callable[..., Any]) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..core.app import App
@@ -90,40 +90,52 @@ class Protocol:
     # -- messages ----------------------------------------------------------------
 
     async def handle(self, session: Session, conn: Connection, message: dict[str, Any], request: Any) -> None:
+        """Handles one message to the end (its callback included, whatever its kind)."""
+        rest = self.start(session, conn, message, request)
+        if rest is not None:
+            await rest
+
+    def start(
+        self, session: Session, conn: Connection, message: dict[str, Any], request: Any
+    ) -> Coroutine[Any, Any, None] | None:
+        """Handles a message as far as it goes without waiting (see `Dispatcher.start`);
+        returns what is left to await (an async or generator callback), if anything."""
         action = message.get("action")
         if action == "ping":
             conn.push({"action": "pong"})
-            return
+            return None
         if action == "poll":
-            return
+            return None
         if action == "log_error":
             if self._error_log.allow():
                 logger.warning("client error: %s", str(message.get("error"))[:2000])
-            return
+            return None
         if action is not None and action != "event":
             conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
-            return
+            return None
         callback_id = callback_id_of(message)
         if callback_id is not None and not session.first_time(callback_id):
             logger.info("event %s resent by the client: not run again", callback_id[:20])
-            reply = session.replies.get(callback_id)
+            reply = session.reply(callback_id)
             if reply is not None:
                 conn.push(reply)
-            return
+            return None
         app = session.app
         updater = self.updater(app)
 
         def send(frame: Frame) -> None:
             """A reply (or error) goes to the sender; what changed, to everybody."""
-            if frame["action"] == "error" or "callback_id" in frame:
-                if frame.get("callback_id") in session.replies:
-                    session.replies[frame["callback_id"]] = frame
+            if "callback_id" in frame or frame["action"] == "error":
+                if callback_id is not None and frame.get("callback_id") == callback_id:
+                    session.remember(callback_id, frame)
                 conn.push(frame)
-                shared = {k: v for k, v in frame.items() if k not in ("callback_id", "result")}
-                if frame["action"] == "update" and len(shared) > 1:
-                    updater.broadcast(shared, exclude=conn)
+                # the App's other connections (tabs, a shared App) get what changed
+                if len(updater.connections) > 1 and frame["action"] == "update":
+                    shared = {k: v for k, v in frame.items() if k not in ("callback_id", "result")}
+                    if len(shared) > 1:
+                        updater.broadcast(shared, exclude=conn)
             else:
                 updater.broadcast(frame)
 
         app._current_request = request
-        await self.dispatcher.handle(app, message, send)
+        return self.dispatcher.start(app, message, send)

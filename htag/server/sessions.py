@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.app import App
+from ..core.frames import Frame
 
 if TYPE_CHECKING:
     from .connections import Connection
 
 logger = logging.getLogger("htag")
+
+REPLIES_KEPT = 256
 
 
 @dataclass(eq=False)
@@ -35,17 +38,32 @@ class Session:
     connections: set[Connection] = field(default_factory=set)
     http: Connection | None = None  # the pure-HTTP fallback's queue, if in use
     # callback_id -> reply (None while running): a client that resends an event after
-    # a lost connection gets the first reply again instead of running it twice
-    replies: OrderedDict[str, dict[str, Any] | None] = field(default_factory=OrderedDict)
+    # a lost connection gets the first reply again instead of running it twice. Two
+    # generations of plain dicts: the newest REPLIES_KEPT to 2 * REPLIES_KEPT events are
+    # remembered, with no eviction on every event once full.
+    replies: dict[str, Frame | None] = field(default_factory=dict)
+    older_replies: dict[str, Frame | None] = field(default_factory=dict)
 
     def first_time(self, callback_id: str) -> bool:
-        """Whether this event is new (and remembers it, among the last 256)."""
-        if callback_id in self.replies:
+        """Whether this event is new (and remembers it, among at least the last REPLIES_KEPT)."""
+        if callback_id in self.replies or callback_id in self.older_replies:
             return False
+        if len(self.replies) >= REPLIES_KEPT:
+            self.older_replies, self.replies = self.replies, {}
         self.replies[callback_id] = None
-        if len(self.replies) > 256:
-            self.replies.popitem(last=False)
         return True
+
+    def remember(self, callback_id: str, reply: Frame) -> None:
+        """The reply to a new event, for a client that sends it again."""
+        if callback_id in self.replies:
+            self.replies[callback_id] = reply
+        elif callback_id in self.older_replies:
+            self.older_replies[callback_id] = reply
+
+    def reply(self, callback_id: str) -> Frame | None:
+        """The reply remembered for this event (None: unknown, or still running)."""
+        found = self.replies.get(callback_id)
+        return found if found is not None else self.older_replies.get(callback_id)
 
 
 class SessionManager:

@@ -26,12 +26,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket
 
 from ..core.app import App
 from ..core.frames import error_frame
 from .codec import decode_message, encode, is_refusal
-from .connections import PollConnection, StreamConnection, WebSocketConnection
+from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
 from .protocol import Protocol
@@ -42,6 +42,24 @@ logger = logging.getLogger("htag")
 
 SESSION_KEY = "htag_sid"
 SECRET_ENV = "HTAG_SECRET_KEY"
+
+
+class RawASGI:
+    """The outermost layer of htag's Starlette app: keeps the ASGI `receive`/`send` a
+    WebSocket came with, so that its message loop talks to the server directly, not
+    through Starlette's WebSocket checks and the send wrappers of the middleware below
+    (they act on HTTP responses only). A host application's own middleware, outside,
+    is not bypassed."""
+
+    KEY = "htag.asgi"
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            scope[self.KEY] = (receive, send)
+        await self.app(scope, receive, send)
 
 
 class WebApp:
@@ -78,6 +96,7 @@ class WebApp:
         self.protocol = Protocol(self.dispatcher, throttle)
         self.protocol.on_idle = self._last_connection_closed
         self._janitor: asyncio.Task[None] | None = None
+        self._watchdog = SendWatchdog()
         secret = secret_key or os.environ.get(SECRET_ENV)
         if not secret:
             logger.warning(
@@ -107,6 +126,7 @@ class WebApp:
                     Route("/logo.png", self.favicon, methods=["GET"]),
                 ],
                 middleware=[
+                    Middleware(RawASGI),
                     Middleware(
                         SessionMiddleware,
                         secret_key=self._secret,
@@ -235,31 +255,44 @@ class WebApp:
             await websocket.send_text(encode({"action": "reload"}))
             await websocket.close()
             return
-        conn = WebSocketConnection(websocket, self._key(session))
-        writer = asyncio.create_task(conn.write())
+        # the message loop talks to the server's own receive/send (see RawASGI)
+        receive, send = websocket.scope.get(RawASGI.KEY) or (websocket._receive, websocket._send)
+        conn = WebSocketConnection(send, self._key(session))
+        conn.reader = asyncio.current_task()
+        self._watchdog.watch(conn)
+        conn.hold()  # the first frame goes out below, from this task
         self.protocol.attach(session, conn, websocket.query_params.get("v"))
         limiter = RateLimiter(self.event_rate, self.event_burst)
         try:
+            await conn.flush()
             while not conn.closed:
-                msg = await websocket.receive()
-                if msg["type"] == "websocket.disconnect":
+                msg = await receive()
+                if msg["type"] != "websocket.receive":  # websocket.disconnect
+                    conn.peer_closed()
                     break
                 session.last_seen = time.monotonic()
                 raw = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
                 message = decode_message(raw, self.max_message_size, conn.parano_key)
+                conn.hold()  # what this message produces is sent below, by this task
                 if is_refusal(message):
                     conn.push(message)
-                    continue
-                if "id" in message and not limiter.allow():
+                elif "id" in message and not limiter.allow():
                     logger.warning("event flood from session %s: event refused", session.sid[:8])
                     conn.push(error_frame("too many events: refused", callback_id_of(message)))
-                    continue
-                self.protocol.spawn(self.protocol.handle(session, conn, message, websocket))
-        except WebSocketDisconnect:
-            pass
+                else:
+                    # a plain sync callback runs here, in order, without a Task of its own; an
+                    # async or generator callback goes on in a Task, so the next message is
+                    # never held up
+                    rest = self.protocol.start(session, conn, message, websocket)
+                    if rest is not None:
+                        self.protocol.spawn(rest)
+                await conn.flush()
+        except asyncio.CancelledError:
+            if not conn.aborted:  # aborted: the watchdog ended a stalled send
+                raise
         finally:
+            self._watchdog.forget(conn)
             conn.close()
-            await writer
 
     # -- SSE and HTTP fallbacks --------------------------------------------------
 

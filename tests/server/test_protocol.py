@@ -9,7 +9,7 @@ import orjson
 
 from htag import State, Tag
 from htag.server.codec import decode_message, deobfuscate, encode, is_refusal, obfuscate
-from htag.server.connections import Connection
+from htag.server.connections import OutboxConnection
 from htag.server.dispatch import Dispatcher
 from htag.server.protocol import Protocol
 from htag.server.security import RateLimiter, origin_allowed, token_matches
@@ -27,7 +27,7 @@ class Counter(Tag.App):
         return self.n.value
 
 
-class Recorder(Connection):
+class Recorder(OutboxConnection):
     kind = "test"
 
     def frames(self) -> list[dict]:
