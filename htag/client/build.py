@@ -92,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         if current == wanted:
             print(f"{OUT.name} is up to date with {len(SOURCES)} files of src/")
             return 0
-        why = "is missing" if current is None else "differs, " + first_difference(
-            current.decode("utf-8", "replace"), text
+        why = (
+            "is missing"
+            if current is None
+            else "differs, " + first_difference(current.decode("utf-8", "replace"), text)
         )
         print(
             f"ERROR: {OUT} is not what {SRC}/ gives ({why}).\n"

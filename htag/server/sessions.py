@@ -29,7 +29,7 @@ logger = logging.getLogger("htag")
 REPLIES_KEPT = 256
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Session:
     sid: str
     app: App

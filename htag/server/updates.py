@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -21,20 +20,25 @@ logger = logging.getLogger("htag")
 
 
 class Updater:
+    __slots__ = ("_armed", "_pending", "app", "connections", "loop", "throttle")
+
     def __init__(self, app: App, loop: asyncio.AbstractEventLoop, throttle: float = 0.05) -> None:
         self.app = app
         self.loop = loop
         self.throttle = throttle
         self.connections: set[Connection] = set()
         self._pending: asyncio.TimerHandle | asyncio.Handle | None = None
-        self._armed = threading.Event()  # a wake-up is already on its way to the loop
+        # a wake-up is already on its way to the loop: a plain flag (a threading.Event costs
+        # a Condition and a lock per App). Two threads may both see it unset and both send
+        # a wake-up: _arm() takes the first and ignores the second.
+        self._armed = False
         app._set_notifier(self.notify)
 
     def notify(self, throttle: float | None = None) -> None:
         """Called from any thread when the App has something new."""
-        if self._armed.is_set() and throttle != 0:
+        if self._armed and throttle != 0:
             return
-        self._armed.set()
+        self._armed = True
         delay = self.throttle if throttle is None else throttle
         try:
             self.loop.call_soon_threadsafe(self._arm, delay)
@@ -54,7 +58,7 @@ class Updater:
     def flush(self) -> None:
         """Sends whatever changed to every connection (event-loop thread)."""
         self._pending = None
-        self._armed.clear()
+        self._armed = False
         try:
             frame = self.app.next_frame()
         except Exception:

@@ -134,7 +134,7 @@ class WebApp:
                         same_site="lax",
                         https_only=self._https_only,
                         max_age=14 * 24 * 3600,
-                    )
+                    ),
                 ],
                 lifespan=self.lifespan,
             )
@@ -178,7 +178,12 @@ class WebApp:
             session.app._remount()  # a reload (F5): unmount/mount, never destroy
         app = session.app
         app._current_request = request
-        statics, body = app.render_page()
+        try:
+            statics, body = app.render_page()
+        finally:
+            # not kept once the page is answered (it would hold its scope and the server's
+            # response objects as long as the session lives); the WebSocket takes over
+            app._current_request = None
         config = {
             "base": request.scope.get("root_path", "").rstrip("/") + "/",
             "token": session.token,
@@ -261,8 +266,9 @@ class WebApp:
         conn.reader = asyncio.current_task()
         self._watchdog.watch(conn)
         conn.hold()  # the first frame goes out below, from this task
+        session.app._current_request = websocket
         self.protocol.attach(session, conn, websocket.query_params.get("v"))
-        limiter = RateLimiter(self.event_rate, self.event_burst)
+        limiter: RateLimiter | None = None  # made at the first event: an idle socket needs none
         try:
             await conn.flush()
             while not conn.closed:
@@ -276,7 +282,10 @@ class WebApp:
                 conn.hold()  # what this message produces is sent below, by this task
                 if is_refusal(message):
                     conn.push(message)
-                elif "id" in message and not limiter.allow():
+                elif (
+                    "id" in message
+                    and not (limiter or (limiter := RateLimiter(self.event_rate, self.event_burst))).allow()
+                ):
                     logger.warning("event flood from session %s: event refused", session.sid[:8])
                     conn.push(error_frame("too many events: refused", callback_id_of(message)))
                 else:
