@@ -9,9 +9,10 @@ by `server_side.py`, pinned to its own CPU) so it does not share the server's in
 
 Protocols:
 - `htag` (ours and upstream 2.0.28 alike): `GET /` with no cookie (so each session gets its own),
-  keep every `Set-Cookie`, read `data-htag-token` when the page has one (ours; upstream has none),
-  open `ws://host/ws[?token=...]` with that Cookie and an Origin header, read the first frame (the
-  full body). A click is `{"id": <button>, "event": "click", "data": {"callback_id": <unique>, mouse
+  keep every `Set-Cookie`, read `data-htag-token` and `data-htag-version` when the page has them (ours;
+  upstream has neither), open `ws://host/ws[?token=...&v=...]` with that Cookie and an Origin
+  header, as a browser's htag.js does, and read the first frame: the full body, or (ours, when the
+  page's version `v` is still current) an empty update. A click is `{"id": <button>, "event": "click", "data": {"callback_id": <unique>, mouse
   fields}}`, the message a browser's click sends; its reply is the first frame whose top-level
   `callback_id` is the one sent (an `action: error` reply counts as an error). Other frames are
   counted and skipped. The button's id is read from the page: `data-htag-id` on the element with
@@ -24,6 +25,13 @@ Timing: every session runs from the start; clicks that complete in the `--warmup
 discarded; events/s = clicks completed in the next `--duration` seconds / duration; latency = send
 -> reply of those clicks (time.perf_counter). WebSocket compression and keep-alive pings are off
 (the same for every server), frames have no size limit.
+
+Memory (`--memory 10,100`): instead of clicking, open 10 sessions (each as above: page, WebSocket,
+first frame), wait until the server's resident memory settles, read it, open 90 more, settle, read
+again; prints the growth per added session in KiB. "Server" is the RSS summed over `--server-pids`
+(Granian's main process and its worker). Settled = the last `SETTLE_SAMPLES` readings, taken every
+`SETTLE_EVERY_S`, lie within `SETTLE_SPREAD_KIB`; after `SETTLE_DEADLINE_S` the last reading is taken
+as it is and `settled` is false.
 """
 
 from __future__ import annotations
@@ -47,6 +55,10 @@ CLICK_DATA = {"pageX": 412, "pageY": 187, "button": 0, "which": 1}  # what a bro
 REPLY_TIMEOUT_S = 30.0
 SETUP_CONCURRENCY = 20
 SETUP_TIMEOUT_S = 60.0
+SETTLE_EVERY_S = 0.25
+SETTLE_SAMPLES = 4
+SETTLE_SPREAD_KIB = 32
+SETTLE_DEADLINE_S = 10.0
 
 
 @dataclass
@@ -60,6 +72,7 @@ class Session:
     errors: list[str] = field(default_factory=list)
     other_frames: int = 0
     reply_bytes: int = 0
+    first_frame_bytes: int = 0
 
 
 @dataclass
@@ -94,6 +107,13 @@ async def fetch_page(host: str, port: int, path: str = "/") -> tuple[list[str], 
     return cookies, body.decode()
 
 
+def page_version(page: str) -> str | None:
+    """Ours puts what the page shows on <html data-htag-version>; its client sends it back on connect, and
+    gets the whole body again only if the App changed since."""
+    found = re.search(r'data-htag-version="([^"]+)"', page)
+    return found.group(1) if found else None
+
+
 def page_token(page: str) -> str | None:
     """Ours puts the WebSocket token on <html data-htag-token>; upstream has none."""
     found = re.search(r'data-htag-token="([^"]+)"', page)
@@ -123,15 +143,18 @@ async def open_htag_session(index: int, url: str, target: str) -> Session:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     cookies, page = await fetch_page(host, port)
-    token = page_token(page)
-    ws_url = f"ws://{host}:{port}/ws" + (f"?token={token}" if token else "")
+    token, version = page_token(page), page_version(page)
+    query = "&".join(f"{k}={v}" for k, v in (("token", token), ("v", version)) if v)
+    ws_url = f"ws://{host}:{port}/ws" + (f"?{query}" if query else "")
     headers = {"Cookie": "; ".join(cookies), "Origin": f"http://{host}:{port}"}
     ws = await connect(ws_url, additional_headers=headers, compression=None, max_size=None, ping_interval=None)
-    first = orjson.loads(await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S))
-    if first.get("action") != "update" or not first.get("updates"):
+    raw = await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S)
+    first = orjson.loads(raw)
+    # the whole body; or, when the page's version was sent and nothing changed since, an empty update
+    if first.get("action") != "update" or not (first.get("updates") or version):
         await ws.close()
         raise RuntimeError(f"session {index}: the first frame is not the full body: {str(first)[:200]}")
-    return Session(index, ws, click_id(page, target), echo=False)
+    return Session(index, ws, click_id(page, target), echo=False, first_frame_bytes=len(raw))
 
 
 async def open_echo_session(index: int, url: str, target: str) -> Session:
@@ -142,7 +165,8 @@ async def open_echo_session(index: int, url: str, target: str) -> Session:
     return Session(index, ws, target, echo=True)
 
 
-async def open_sessions(url: str, protocol: str, target: str, count: int) -> list[Session]:
+async def open_sessions(url: str, protocol: str, target: str, count: int, first: int = 0) -> list[Session]:
+    """Sessions number `first` to `first + count - 1`, opened 20 at a time."""
     opener = open_echo_session if protocol == "echo" else open_htag_session
     gate = asyncio.Semaphore(SETUP_CONCURRENCY)
 
@@ -150,7 +174,8 @@ async def open_sessions(url: str, protocol: str, target: str, count: int) -> lis
         async with gate:
             return await opener(index, url, target)
 
-    return list(await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(count))), SETUP_TIMEOUT_S))
+    indexes = range(first, first + count)
+    return list(await asyncio.wait_for(asyncio.gather(*(one(i) for i in indexes)), SETUP_TIMEOUT_S))
 
 
 # --------------------------------------------------------------------------- the click loop
@@ -271,6 +296,62 @@ async def measure_cpu(pids: list[int], window: Window) -> CpuUse:
     return use
 
 
+# --------------------------------------------------------------------------- server memory
+
+
+def rss_kib(pids: list[int]) -> int | None:
+    """Resident memory of these processes, summed, in KiB (Linux /proc/<pid>/statm)."""
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+    total = 0
+    try:
+        for pid in pids:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * page_kib
+    except (OSError, IndexError, ValueError):
+        return None
+    return total
+
+
+async def settled_rss(pids: list[int]) -> tuple[int | None, bool, float]:
+    """(RSS in KiB once it stops moving, whether it did before the deadline, seconds waited)."""
+    began = time.perf_counter()
+    samples: list[int] = []
+    while True:
+        rss = rss_kib(pids)
+        if rss is None:
+            return None, False, time.perf_counter() - began
+        samples = [*samples[-(SETTLE_SAMPLES - 1):], rss]
+        if len(samples) == SETTLE_SAMPLES and max(samples) - min(samples) <= SETTLE_SPREAD_KIB:
+            return rss, True, time.perf_counter() - began
+        if time.perf_counter() - began > SETTLE_DEADLINE_S:
+            return rss, False, time.perf_counter() - began
+        await asyncio.sleep(SETTLE_EVERY_S)
+
+
+async def measure_memory(url: str, protocol: str, target: str, low: int, high: int, pids: list[int]) -> dict[str, Any]:
+    """Server RSS with `low` then `high` sessions open; growth per added session (KiB)."""
+    if not pids:
+        raise RuntimeError("--memory needs --server-pids")
+    opened: list[Session] = []
+    try:
+        opened += await open_sessions(url, protocol, target, low)
+        rss_low, settled_low, wait_low = await settled_rss(pids)
+        opened += await open_sessions(url, protocol, target, high - low, first=low)
+        rss_high, settled_high, wait_high = await settled_rss(pids)
+    finally:
+        await close_all(opened)
+    per_session = (rss_high - rss_low) / (high - low) if rss_low is not None and rss_high is not None else None
+    return {
+        "memory_low_sessions": low,
+        "memory_high_sessions": high,
+        "rss_low_kib": rss_low,
+        "rss_high_kib": rss_high,
+        "rss_per_session_kib": per_session,
+        "settled": settled_low and settled_high,
+        "settle_s": [round(wait_low, 2), round(wait_high, 2)],
+    }
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -298,6 +379,7 @@ def summarize(sessions: list[Session], duration: float, setup_s: float, cpu: Cpu
         "error_samples": sorted(set(errors))[:5],
         "other_frames": sum(s.other_frames for s in sessions),
         "reply_bytes": max((s.reply_bytes for s in sessions), default=0),
+        "first_frame_bytes": max((s.first_frame_bytes for s in sessions), default=0),
         "idle_sessions": sum(1 for s in sessions if not s.latencies),
         "setup_s": setup_s,
         "server_cpu_s": cpu.server,
@@ -343,13 +425,21 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=1)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
-    parser.add_argument("--server-pids", default="", help="comma-separated pids whose CPU time to report")
+    parser.add_argument("--server-pids", default="", help="comma-separated pids whose CPU time (RSS) to report")
+    parser.add_argument("--memory", metavar="LOW,HIGH",
+                        help="measure RSS per session between LOW and HIGH open sessions instead of clicking")
     args = parser.parse_args()
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("this benchmark only talks to the loopback interface")
     pids = [int(p) for p in args.server_pids.split(",") if p.strip()]
-    load = Load(args.url, args.protocol, args.target, args.sessions, args.warmup, args.duration, pids)
-    result = asyncio.run(run(load))
+    if args.memory:
+        low, high = (int(x) for x in args.memory.split(","))
+        if not 0 < low < high:
+            parser.error("--memory LOW,HIGH needs 0 < LOW < HIGH")
+        result = asyncio.run(measure_memory(args.url, args.protocol, args.target, low, high, pids))
+    else:
+        load = Load(args.url, args.protocol, args.target, args.sessions, args.warmup, args.duration, pids)
+        result = asyncio.run(run(load))
     json.dump(result, sys.stdout)
     sys.stdout.write("\n")
 

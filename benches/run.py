@@ -31,6 +31,7 @@ WORKER = BENCHES / "render_side.py"
 UPSTREAM_PACKAGES = ["htag==2.0.28", "starlette<1", "uvicorn", "psutil", "orjson"]
 SIZES = (100, 1_000, 10_000)
 SERVER_START, SERVER_END = "<!-- server-side -->", "<!-- /server-side -->"
+BROWSER_START, BROWSER_END = "<!-- browser-side -->", "<!-- /browser-side -->"
 SERVER_PLACEHOLDER = "_Server-side benchmarks (WebSocket clicks, concurrent sessions) go here._"
 PLOT = BENCHES / "cost_vs_size.png"
 INTRO = (
@@ -241,9 +242,24 @@ def machine_lines(runs: dict[str, list[Run]], problems: dict[str, str], load_bef
     for impl, impl_runs in runs.items():
         first = impl_runs[0]
         lines.append(f"- {impl}: htag {first['htag_version']} on Python {first['python']} "
-                     f"({first['htag_file']}), {len(impl_runs)} runs")
+                     f"({htag_place(first['htag_file'])}), {len(impl_runs)} runs")
     lines += [f"- {impl}: not available ({problem})" for impl, problem in problems.items()]
     return lines
+
+
+def htag_place(htag_file: str) -> str:
+    """Where the measured htag was imported from, without an absolute path: the repository's own
+    `htag/`, a venv inside the repository (e.g. benches/.bench-venv-upstream), or elsewhere."""
+    path = Path(htag_file).resolve()
+    try:
+        relative = path.relative_to(REPO)
+    except ValueError:
+        return "installed outside the repository"
+    parts = relative.parts
+    if "site-packages" in parts or "dist-packages" in parts:
+        venv = Path(*parts[:parts.index("lib")]) if "lib" in parts else relative.parent
+        return f"venv at {venv}"
+    return f"{relative.parent}/ of the repository"
 
 
 def cpu_model() -> str:
@@ -263,12 +279,18 @@ def git_commit() -> str:
 
 
 def server_section(path: Path) -> str:
-    """The `<!-- server-side -->` ... `<!-- /server-side -->` block of the current file, kept as is."""
+    """The sections other scripts write (`<!-- server-side -->` by server_side.py, `<!-- browser-side -->`
+    by browser_side.py) of the current file, kept as they are."""
     text = path.read_text() if path.exists() else ""
-    start, end = text.find(SERVER_START), text.find(SERVER_END)
-    if start != -1 and end > start:
-        return text[start:end + len(SERVER_END)]
-    return f"{SERVER_START}\n{SERVER_PLACEHOLDER}\n{SERVER_END}"
+    kept = []
+    for begin, end, placeholder in ((SERVER_START, SERVER_END, SERVER_PLACEHOLDER),
+                                    (BROWSER_START, BROWSER_END, None)):
+        start, stop = text.find(begin), text.find(end)
+        if start != -1 and stop > start:
+            kept.append(text[start:stop + len(end)])
+        elif placeholder is not None:
+            kept.append(f"{begin}\n{placeholder}\n{end}")
+    return "\n\n".join(kept)
 
 
 def render_report(runs: dict[str, list[Run]], problems: dict[str, str], load_before: float,

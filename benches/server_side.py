@@ -5,7 +5,9 @@
 For each run, in a rotating order, it starts every server as a subprocess on a free 127.0.0.1 port:
 upstream 2.0.28 on uvicorn (its own venv), ours on Granian, ours on uvicorn, and a bare Granian ASGI
 WebSocket echo (`echo_server.py`); it drives each with `loadclient.py` (its own process) on the
-Counter (1, 50, 200 sessions) and BigTable (1 session) workloads, stops it, and goes on. Then it
+Counter (1, 50, 200 sessions) and BigTable (1 session) workloads, stops it, and goes on. On the Counter
+(and the echo) a fresh server first gets the memory measurement: its RSS with 10 then 100 open sessions
+(page + WebSocket each; plain WebSockets for the echo), per added session. Then it
 takes the median of each figure across runs, checks the targets of shared/BENCHMARKS.md, writes
 `benches/results/server_side.json` (every run, raw) and rewrites the section between
 `<!-- server-side -->` and `<!-- /server-side -->` of BENCHMARKS.md. See benches/README-server.md.
@@ -47,6 +49,8 @@ QUIET_BUSY = 0.25  # before each measurement, wait until the machine uses less t
 QUIET_MAX_WAIT_S = 10.0  # ... but no longer than this each time ...
 QUIET_BUDGET_S = 180.0  # ... nor than this in all, waits and retries together (the benchmark stays bounded)
 NOISY = 0.3  # a measurement during which other programs used more than this many CPUs is retried once
+MEMORY_SPAN = (10, 100)  # RSS with this many open sessions, then this many: growth per added session
+MEMORY = "memory"  # where the memory measurement sits among a workload's results (beside "1", "50", ...)
 
 Result = dict[str, Any]  # one loadclient.py output
 
@@ -60,6 +64,7 @@ class Workload:
     target: str  # id of the element clicked
     sessions: tuple[int, ...]
     protocol: str = "htag"
+    memory: bool = False  # measure the RSS per connected session first, on the fresh server
 
 
 @dataclass(frozen=True)
@@ -74,9 +79,9 @@ class ServerSpec:
 def workloads() -> dict[str, Workload]:
     counter_sessions = (1, 50, 200)
     return {
-        "counter": Workload("counter", "inc", counter_sessions),
+        "counter": Workload("counter", "inc", counter_sessions, memory=True),
         "bigtable": Workload("bigtable", "bump", (1,)),
-        "echo": Workload("echo", "inc", counter_sessions, protocol="echo"),  # a Counter click's message
+        "echo": Workload("echo", "inc", counter_sessions, protocol="echo", memory=True),  # a Counter click's message
     }
 
 
@@ -304,6 +309,25 @@ def drive(server: RunningServer, workload: Workload, sessions: int, timing: Timi
     return json.loads(out.stdout)
 
 
+def drive_memory(server: RunningServer, workload: Workload, cpus: Placement) -> Result:
+    """loadclient.py --memory: the server's RSS with MEMORY_SPAN open sessions; its JSON output."""
+    low, high = MEMORY_SPAN
+    command = [
+        sys.executable, str(BENCHES / "loadclient.py"), "--url", server.url, "--protocol", workload.protocol,
+        "--target", workload.target, "--memory", f"{low},{high}", "--server-pids", ",".join(map(str, server.pids())),
+    ]
+    try:
+        out = subprocess.run(
+            command, check=False, cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True, text=True,
+            timeout=CLIENT_SLACK_S, preexec_fn=cpus.preexec(cpus.client),
+        )
+    except subprocess.TimeoutExpired:
+        return {"failed": f"memory measurement timed out after {CLIENT_SLACK_S:.0f} s"}
+    if out.returncode != 0:
+        return {"failed": (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[-1][:300]}
+    return json.loads(out.stdout)
+
+
 @dataclass
 class Bench:
     """What every measurement of one invocation shares."""
@@ -346,6 +370,13 @@ def measure_server(spec: ServerSpec, bench: Bench) -> dict:
             continue
         try:
             results[workload.name] = {}
+            if workload.memory:  # first, on the fresh process
+                bench.gate.wait()
+                memory = drive_memory(server, workload, bench.cpus)
+                if "failed" in memory:
+                    memory["server_log_tail"] = server.log_tail()
+                results[workload.name][MEMORY] = memory
+                print(f"  {spec.key:13} {workload.name:8} memory: {brief_memory(memory)}", file=sys.stderr)
             for sessions in workload.sessions:
                 result = measure_once(server, workload, sessions, bench)
                 if bench.gate.retry(result, bench.timing):
@@ -359,6 +390,14 @@ def measure_server(spec: ServerSpec, bench: Bench) -> dict:
         finally:
             server.stop()
     return results
+
+
+def brief_memory(result: Result) -> str:
+    if "failed" in result:
+        return "FAILED " + result["failed"]
+    low, high = result["memory_low_sessions"], result["memory_high_sessions"]
+    return (f"{result['rss_low_kib']:,} KiB with {low}, {result['rss_high_kib']:,} KiB with {high}: "
+            f"{result['rss_per_session_kib']:.0f} KiB per session" + ("" if result["settled"] else " (not settled)"))
 
 
 def brief(result: Result) -> str:
@@ -375,7 +414,7 @@ def brief(result: Result) -> str:
 # --------------------------------------------------------------------------- medians and targets
 
 
-def value_in(run: dict, server: str, workload: str | None, sessions: int, key: str) -> float | None:
+def value_in(run: dict, server: str, workload: str | None, sessions: int | str, key: str) -> float | None:
     """One figure of one run; None when missing, failed, or the run had error replies."""
     if workload is None:
         return None
@@ -388,7 +427,7 @@ def value_in(run: dict, server: str, workload: str | None, sessions: int, key: s
     return result.get(key)
 
 
-def median_of(runs: list[dict], server: str, workload: str | None, sessions: int, key: str) -> float | None:
+def median_of(runs: list[dict], server: str, workload: str | None, sessions: int | str, key: str) -> float | None:
     values = [v for run in runs if (v := value_in(run, server, workload, sessions, key)) is not None]
     return statistics.median(values) if values else None
 
@@ -397,13 +436,16 @@ def median_of(runs: list[dict], server: str, workload: str | None, sessions: int
 class Figure:
     label: str
     workload: str
-    sessions: int
-    key: str  # events_per_s, p50_s, p99_s, or CAPACITY
+    sessions: int | str  # a session count, or MEMORY
+    key: str  # events_per_s, p50_s, p99_s, server_cpu_per_event_s, rss_per_session_kib, or CAPACITY
     echo_workload: str | None = "echo"
     compare_with: tuple[str, ...] = ("upstream",)  # when the figure has no target
+    also: tuple[str, ...] = ()  # compared with these too, beside its targets
 
 
 CAPACITY = "capacity_per_s"  # 1 / server CPU per click: clicks/s one fully busy CPU would serve
+CPU_PER_CLICK = "server_cpu_per_event_s"
+RSS_PER_SESSION = "rss_per_session_kib"
 HIGHER_IS_BETTER = ("events_per_s", CAPACITY)
 
 
@@ -430,7 +472,7 @@ FIGURES = [
     Figure("BigTable click, p99 (1 session)", "bigtable", 1, "p99_s", None),
     Figure("Counter, 200 sessions, events/s", "counter", 200, "events_per_s"),
     Figure("Counter, 200 sessions, p50", "counter", 200, "p50_s"),
-    Figure("Counter, 200 sessions, p99", "counter", 200, "p99_s"),
+    Figure("Counter, 200 sessions, p99", "counter", 200, "p99_s", also=("upstream",)),
     Figure("Counter, 50 sessions, events/s", "counter", 50, "events_per_s"),
     Figure("Counter, 50 sessions, p50", "counter", 50, "p50_s"),
     Figure("Counter, 50 sessions, p99", "counter", 50, "p99_s"),
@@ -441,6 +483,10 @@ FIGURES = [
            compare_with=("upstream", "echo")),
     Figure("Counter, 50 sessions, capacity (1 / server CPU per click)", "counter", 50, CAPACITY,
            compare_with=("upstream", "echo")),
+    Figure("Counter, 200 sessions, server CPU per click", "counter", 200, CPU_PER_CLICK, also=("upstream",)),
+    Figure("Counter, 50 sessions, server CPU per click", "counter", 50, CPU_PER_CLICK, also=("upstream",)),
+    Figure(f"memory per connected session (RSS, {MEMORY_SPAN[0]} -> {MEMORY_SPAN[1]} open sessions)", "counter",
+           MEMORY, RSS_PER_SESSION, also=("upstream",)),
 ]
 BY_LABEL = {f.label: f for f in FIGURES}
 TARGETS = [
@@ -449,6 +495,12 @@ TARGETS = [
     Target(BY_LABEL["Counter, 200 sessions, events/s"], "upstream", ">= 5x upstream", lambda r: r >= 5),
     Target(BY_LABEL["Counter, 200 sessions, events/s"], "echo", ">= 50% of the echo", lambda r: r >= 0.5),
     Target(BY_LABEL["Counter click, 1 session, p50"], "echo", "<= 2x the echo", lambda r: r <= 2),
+    # issue 9: the plumbing around a click, and what an open session costs, against the bare echo
+    Target(BY_LABEL["Counter, 200 sessions, server CPU per click"], "echo", "<= 1.25x the echo", lambda r: r <= 1.25),
+    Target(BY_LABEL["Counter, 50 sessions, server CPU per click"], "echo", "<= 1.25x the echo", lambda r: r <= 1.25),
+    Target(BY_LABEL["Counter, 200 sessions, p99"], "echo", "<= 2.5x the echo", lambda r: r <= 2.5),
+    Target(BY_LABEL[f"memory per connected session (RSS, {MEMORY_SPAN[0]} -> {MEMORY_SPAN[1]} open sessions)"],
+           "echo", "<= 1.3x the echo", lambda r: r <= 1.3),
 ]
 OURS = ("ours_granian", "ours_uvicorn")
 
@@ -483,6 +535,7 @@ def evaluate(runs: list[dict]) -> list[dict[str, Any]]:
         values = figure_values(runs, figure)
         targets = [t for t in TARGETS if t.figure is figure]
         comparisons = [(t.against, t) for t in targets] or [(a, None) for a in figure.compare_with]
+        comparisons += [(a, None) for a in figure.also if targets and a not in {t.against for t in targets}]
         for against, target in comparisons:
             checks = {}
             for ours in OURS:
@@ -510,6 +563,8 @@ def ms(seconds: float | None) -> str:
 def show(value: float | None, key: str) -> str:
     if value is None:
         return "—"
+    if key == RSS_PER_SESSION:
+        return f"{value:,.0f} KiB"
     return f"{value:,.0f}" if key in HIGHER_IS_BETTER else ms(value)
 
 
@@ -615,7 +670,11 @@ def section(meta: dict[str, Any], rows: list[dict[str, Any]], runs: list[dict], 
         f"again, for {meta['warmup_s']:g} s of warm-up then {meta['duration_s']:g} s measured. Figures are medians across runs",
         "(a run with error replies does not count). Ratio = the median across runs of the ratio within each",
         "run: how many times better ours is than upstream (upstream / ours for latencies, ours / upstream for",
-        "events/s), or ours / the bare Granian echo for the echo targets.",
+        "events/s), or ours / the bare Granian echo for the echo targets. Memory per connected session: on a",
+        (f"fresh server, the RSS of its processes (Granian's worker included) with {MEMORY_SPAN[0]} then "
+         f"{MEMORY_SPAN[1]} sessions open"),
+        "(each: page, WebSocket, first frame; plain WebSockets for the echo), each reading taken once it settles,",
+        f"divided by the {MEMORY_SPAN[1] - MEMORY_SPAN[0]} added sessions.",
         "",
         f"- date: {meta['date']}",
         f"- machine: {meta['machine']}",
@@ -708,13 +767,29 @@ def code_fingerprint(python: str) -> str:
     return probe(python, code)
 
 
+def interpreter_place(python: str) -> str:
+    """Where an interpreter lives, without an absolute path: 'venv at benches/.bench-venv-upstream' for one
+    inside the repository, else 'a venv outside the repository' (or 'the system interpreter')."""
+    path = Path(python).absolute()
+    venv = path.parent.parent if path.parent.name == "bin" else path.parent
+    if not (venv / "pyvenv.cfg").exists():
+        return "the system interpreter"
+    try:
+        return f"venv at {venv.relative_to(REPO)}"
+    except ValueError:
+        return "a venv outside the repository"
+
+
 def versions(python: str, packages: tuple[str, ...]) -> str:
-    """'htag 2.1.0, granian 2.8.7, ..., Python 3.11.7 (<python>)' as seen by that interpreter."""
+    """'htag 2.1.0, granian 2.8.7, ..., Python 3.11.7, event loop uvloop 0.23.0 (venv at ...)' as seen by
+    that interpreter. Granian's and uvicorn's default loop ('auto') is uvloop whenever it is installed."""
     code = (
-        "import sys, importlib.metadata as m; "
-        f"print(', '.join(p + ' ' + m.version(p) for p in {list(packages)!r}) + ', Python ' + sys.version.split()[0])"
+        "import sys, importlib.metadata as m, importlib.util as u; "
+        f"v = [p + ' ' + m.version(p) for p in {list(packages)!r}] + ['Python ' + sys.version.split()[0]]; "
+        "v.append('event loop ' + ('uvloop ' + m.version('uvloop') if u.find_spec('uvloop') else 'asyncio')); "
+        "print(', '.join(v))"
     )
-    return f"{probe(python, code)} ({python})"
+    return f"{probe(python, code)} ({interpreter_place(python)})"
 
 
 def measure_all(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict]]:

@@ -1,8 +1,8 @@
 """The protocol engine: what the server does with a connection and its messages,
 whatever the transport (WebSocket, SSE + POST, HTTP polling) and without Starlette.
 
-A new connection joins its session's `Updater` and receives the body unless the
-page it came from is already current. A message is routed by its `action`: `ping`
+A new connection joins its session's `Updater`; its first frame is an update with
+the body, or an empty one when the page it came from is already current. A message is routed by its `action`: `ping`
 is answered, `log_error` logged (rate-limited), an event is run once (a resent
 callback id gets the first reply again) by the `Dispatcher`; the reply goes to the
 sender, and what changed goes to the session's other connections too.
@@ -16,7 +16,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..core.app import App
-from ..core.frames import Frame, error_frame
+from ..core.frames import Frame, error_frame, update_frame
 from .connections import Connection
 from .dispatch import Dispatcher, callback_id_of, run_lifecycle
 from .security import RateLimiter
@@ -67,7 +67,8 @@ class Protocol:
         conn.on_close = detach
         if page_version is None or page_version != str(session.app._engine.version):
             conn.push(session.app.full_frame())
-        else:  # the page is current: only what waited for a client (js, changes since)
+        else:  # the page is current: an empty update says so, then what waited for a client
+            conn.push(update_frame())
             updater.flush()
         for item in session.app._engine.take_lifecycle():
             self.spawn(run_lifecycle(session.app, item, updater.broadcast, self.dispatcher))
