@@ -49,6 +49,12 @@ def session_with_page() -> tuple[Session, Protocol]:
     return Session("sid-1", app), Protocol(Dispatcher(debug=False), throttle=0.05)
 
 
+def attach_current(protocol: Protocol, session: Session, conn: Recorder) -> None:
+    """Connects `conn` from the page just rendered: an empty update says it is current."""
+    protocol.attach(session, conn, page_version=str(session.app._engine.version))
+    assert conn.frames() == [{"action": "update"}]
+
+
 def click(session: Session, callback_id: str) -> dict:
     return {"id": session.app.button.id, "event": "click", "data": {"callback_id": callback_id}}
 
@@ -96,10 +102,9 @@ def test_a_connection_from_a_stale_or_unknown_page_gets_the_body():
 def test_the_reply_goes_to_the_sender_and_the_change_to_every_other_connection():
     async def scenario():
         session, protocol = session_with_page()
-        version = str(session.app._engine.version)
         sender, other = Recorder(), Recorder()
-        protocol.attach(session, sender, version)
-        protocol.attach(session, other, version)
+        attach_current(protocol, session, sender)
+        attach_current(protocol, session, other)
         await protocol.handle(session, sender, click(session, "c1"), None)
         return sender.frames(), other.frames()
 
@@ -113,7 +118,7 @@ def test_a_resent_event_is_not_run_twice_and_gets_the_first_reply():
     async def scenario():
         session, protocol = session_with_page()
         conn = Recorder()
-        protocol.attach(session, conn, str(session.app._engine.version))
+        attach_current(protocol, session, conn)
         await protocol.handle(session, conn, click(session, "c1"), None)
         await protocol.handle(session, conn, click(session, "c1"), None)
         return conn.frames(), session.app.n.value
@@ -127,7 +132,7 @@ def test_control_messages():
     async def scenario():
         session, protocol = session_with_page()
         conn = Recorder()
-        protocol.attach(session, conn, str(session.app._engine.version))
+        attach_current(protocol, session, conn)
         for message in ({"action": "ping"}, {"action": "poll"}, {"action": "log_error", "error": "x"}):
             await protocol.handle(session, conn, message, None)
         await protocol.handle(session, conn, {"action": "launch"}, None)
