@@ -316,7 +316,7 @@ class UpdateEngine:
         chain = tag._ancestors()
         if (chain[-1] if chain else tag) is not self.app:
             return None
-        return any(a in content for a in chain)
+        return not content.isdisjoint(chain)
 
     def _diff(
         self, content: set[GTag], attrs: dict[GTag, set[str | None]]

@@ -39,11 +39,12 @@ class Connection:
         self.parano_key = parano_key
         self.on_close: Callable[[Connection], None] | None = None
 
-    def _text(self, frame: Frame) -> str:
-        text = encode(frame)
+    def _text(self, frame: Frame | str) -> str:
+        text = frame if type(frame) is str else encode(frame)
         return obfuscate(text, self.parano_key) if self.parano_key else text
 
-    def push(self, frame: Frame) -> None:
+    def push(self, frame: Frame | str) -> None:
+        """Queues a frame, or its JSON text already made by `codec.encode`."""
         raise NotImplementedError
 
     def close(self) -> None:
@@ -91,8 +92,8 @@ class WebSocketConnection(Connection):
         """The client is gone: no close frame to send."""
         self._close_sent = True
 
-    def push(self, frame: Frame) -> None:
-        """Queues a frame; sends it soon, in order."""
+    def push(self, frame: Frame | str) -> None:
+        """Queues a frame (or its text); sends it soon, in order."""
         if self.closed:
             return
         if len(self.queue) >= OUTBOX_SIZE:
@@ -204,7 +205,7 @@ class OutboxConnection(Connection):
         super().__init__(parano_key)
         self.outbox: asyncio.Queue[str | None] = asyncio.Queue(OUTBOX_SIZE)
 
-    def push(self, frame: Frame) -> None:
+    def push(self, frame: Frame | str) -> None:
         if self.closed:
             return
         try:
@@ -284,7 +285,7 @@ class PollConnection(OutboxConnection):
         self.needs_resync = False
         self.last_poll = time.monotonic()
 
-    def push(self, frame: Frame) -> None:
+    def push(self, frame: Frame | str) -> None:
         if self.outbox.full():
             # the client stopped polling for a while: drop the backlog, resend everything
             while not self.outbox.empty():

@@ -31,10 +31,23 @@ class Asset:
     def encoded_for(self, accept_encoding: str) -> tuple[bytes, dict[str, str]]:
         """The body and headers for a client that sent this Accept-Encoding."""
         headers = {"Cache-Control": "public, max-age=31536000, immutable", "Vary": "Accept-Encoding"}
-        if "gzip" in accept_encoding.lower():
+        if accepts_gzip(accept_encoding):
             headers["Content-Encoding"] = "gzip"
             return self.gzipped, headers
         return self.body, headers
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header allows gzip (`gzip;q=0` refuses it)."""
+    for item in accept_encoding.lower().split(","):
+        coding, _, params = item.partition(";")
+        if coding.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            try:
+                return not params.strip() or float(q) > 0
+            except ValueError:
+                return False
+    return False
 
 
 CLIENT_SCRIPT = Asset(resources.files("htag").joinpath("client/htag.js").read_bytes(), "text/javascript")

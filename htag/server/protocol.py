@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core.app import App
 from ..core.frames import Frame, error_frame, update_frame
+from .codec import encode
 from .connections import Connection
 from .dispatch import Dispatcher, callback_id_of, run_lifecycle
 from .security import RateLimiter
@@ -128,8 +129,11 @@ class Protocol:
             """A reply (or error) goes to the sender; what changed, to everybody."""
             if "callback_id" in frame or frame["action"] == "error":
                 if callback_id is not None and frame.get("callback_id") == callback_id:
-                    session.remember(callback_id, frame)
-                conn.push(frame)
+                    text = encode(frame)  # remembered as text (see Session.replies)
+                    session.remember(callback_id, text)
+                    conn.push(text)
+                else:
+                    conn.push(frame)
                 # the App's other connections (tabs, a shared App) get what changed
                 if len(updater.connections) > 1 and frame["action"] == "update":
                     shared = {k: v for k, v in frame.items() if k not in ("callback_id", "result")}

@@ -11,6 +11,8 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from .codec import encode
+
 if TYPE_CHECKING:
     from ..core.app import App
     from ..core.frames import Frame
@@ -68,9 +70,11 @@ class Updater:
             self.broadcast(frame)
 
     def broadcast(self, frame: Frame, exclude: Connection | None = None) -> None:
-        for conn in list(self.connections):
-            if conn is not exclude:
-                conn.push(frame)
+        targets = [conn for conn in self.connections if conn is not exclude]
+        # encoded once, not once per connection (a shared App: every user)
+        message: Frame | str = encode(frame) if len(targets) > 1 else frame
+        for conn in targets:
+            conn.push(message)
 
     def close(self) -> None:
         if self._pending is not None:

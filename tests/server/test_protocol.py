@@ -11,6 +11,7 @@ from htag import State, Tag
 from htag.server.codec import decode_message, deobfuscate, encode, is_refusal, obfuscate
 from htag.server.connections import OutboxConnection
 from htag.server.dispatch import Dispatcher
+from htag.server.page import CLIENT_SCRIPT, accepts_gzip
 from htag.server.protocol import Protocol
 from htag.server.security import RateLimiter, origin_allowed, token_matches
 from htag.server.sessions import Session
@@ -201,6 +202,13 @@ def test_origin_and_token_checks():
     assert origin_allowed("https://app.example/", "example.org", {"https://app.example"})
     assert token_matches("abc", "abc")
     assert not token_matches("abc", "abd") and not token_matches("abc", None)
+
+
+def test_gzip_is_used_only_when_accepted():
+    assert accepts_gzip("gzip, deflate, br") and accepts_gzip("br;q=1.0, gzip;q=0.8") and accepts_gzip("*")
+    assert not accepts_gzip("") and not accepts_gzip("identity") and not accepts_gzip("gzip;q=0")
+    body, headers = CLIENT_SCRIPT.encoded_for("gzip;q=0, identity")
+    assert body == CLIENT_SCRIPT.body and "Content-Encoding" not in headers
 
 
 def test_rate_limiter_allows_a_burst_then_refuses():
