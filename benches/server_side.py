@@ -40,7 +40,7 @@ RESULTS = BENCHES / "results" / "server_side.json"
 REPORT = REPO / "BENCHMARKS.md"
 START, END = "<!-- server-side -->", "<!-- /server-side -->"
 HOST = "127.0.0.1"
-UPSTREAM_PACKAGES = ["htag==2.0.28", "starlette<1", "uvicorn"]
+UPSTREAM_PACKAGES = ["htag==2.0.28", "starlette<1", "uvicorn", "psutil", "orjson"]  # as run.py: one venv for both
 SERVER_START_TIMEOUT_S = 60.0
 SERVER_STOP_TIMEOUT_S = 10.0
 CLIENT_SLACK_S = 120.0  # session setup and closing, on top of warm-up + duration
