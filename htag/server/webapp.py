@@ -292,7 +292,12 @@ class WebApp:
                     # a plain sync callback runs here, in order, without a Task of its own; an
                     # async or generator callback goes on in a Task, so the next message is
                     # never held up
-                    rest = self.protocol.start(session, conn, message, websocket)
+                    try:
+                        rest = self.protocol.start(session, conn, message, websocket)
+                    except Exception:  # a bug of ours must not end the socket
+                        logger.exception("handling a message failed")
+                        conn.push(error_frame("An internal error occurred.", callback_id_of(message)))
+                        rest = None
                     if rest is not None:
                         self.protocol.spawn(rest)
                 await conn.flush()
