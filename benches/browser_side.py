@@ -40,6 +40,9 @@ REPO = BENCHES.parent
 RESULTS = BENCHES / "results" / "browser_side.json"
 REPORT = REPO / "BENCHMARKS.md"
 START, END = "<!-- browser-side -->", "<!-- /browser-side -->"
+sys.path.insert(0, str(BENCHES))
+from run import cpu_model  # the render-side script's machine description, shared
+
 HOST = "127.0.0.1"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -178,16 +181,6 @@ def percentile(values: list[float], q: float) -> float:
 def median(values: list[float | None]) -> float | None:
     vals = [v for v in values if v is not None]
     return statistics.median(vals) if vals else None
-
-
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def loadavg() -> float | None:
