@@ -40,13 +40,22 @@ def deobfuscate(text: str, key: bytes) -> str:
     return bytes(a ^ b for a, b in zip(data, stream)).decode()
 
 
+class Refusal(dict):  # type: ignore[type-arg]
+    """The error frame `decode_message` answers a message it refuses with. A class of
+    its own: a client's message may well say `"action": "error"` too."""
+
+
+def _refuse(message: str) -> ErrorFrame:
+    return Refusal(error_frame(message, None))  # type: ignore[return-value]
+
+
 def decode_message(raw: str | bytes | None, max_size: int, key: bytes | None) -> dict[str, Any] | ErrorFrame:
-    """The decoded message (a dict), or the error frame that refuses it."""
+    """The decoded message (a dict), or the error frame that refuses it (a `Refusal`)."""
     if raw is None:
-        return error_frame("empty message", None)
+        return _refuse("empty message")
     if len(raw) > max_size:
         logger.warning("message of %d bytes refused (limit %d)", len(raw), max_size)
-        return error_frame(f"message over {max_size} bytes refused", None)
+        return _refuse(f"message over {max_size} bytes refused")
     try:
         text = raw.decode() if isinstance(raw, bytes) else raw
         if key:
@@ -54,12 +63,12 @@ def decode_message(raw: str | bytes | None, max_size: int, key: bytes | None) ->
         message = orjson.loads(text)
     except (ValueError, UnicodeDecodeError) as e:
         logger.warning("malformed message refused: %s", e)
-        return error_frame("malformed message: not JSON", None)
+        return _refuse("malformed message: not JSON")
     if not isinstance(message, dict):
-        return error_frame("malformed message: not an object", None)
+        return _refuse("malformed message: not an object")
     return message
 
 
 def is_refusal(message: dict[str, Any]) -> bool:
     """Whether `decode_message` refused the message (its result is an error frame)."""
-    return message.get("action") == "error"
+    return isinstance(message, Refusal)

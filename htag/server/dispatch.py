@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -32,11 +33,17 @@ class BadMessage(ValueError):
     """A client message htag refuses (shape, unknown tag or event)."""
 
 
+# what a callback id may be: the client's are ~13 characters of base 36; the server
+# keeps the latest ones (Session.replies), so a long one would cost memory
+CALLBACK_ID = re.compile(r"[!-~]{1,64}")
+
+
 def callback_id_of(message: Any) -> str | None:
-    """The callback id a client's message carries, if any (so a refusal can answer it)."""
+    """The callback id a client's message carries, if it is a valid one (so that a
+    refusal can answer it)."""
     data = message.get("data") if isinstance(message, dict) else None
     callback_id = data.get("callback_id") if isinstance(data, dict) else None
-    return callback_id if isinstance(callback_id, str) else None
+    return callback_id if isinstance(callback_id, str) and CALLBACK_ID.fullmatch(callback_id) else None
 
 
 def parse_event(message: Any) -> tuple[str, str, Any, str | None]:
@@ -46,7 +53,7 @@ def parse_event(message: Any) -> tuple[str, str, Any, str | None]:
     tag_id, name, data = message.get("id"), message.get("event"), message.get("data")
     callback_id = callback_id_of(message)
     if isinstance(data, dict) and data.get("callback_id") is not None and callback_id is None:
-        raise BadMessage("callback_id must be a string")
+        raise BadMessage("callback_id must be 1 to 64 printable ASCII characters")
     if not isinstance(tag_id, str) or not tag_id or len(tag_id) > 200:
         raise BadMessage("'id' must be a non-empty string")
     if not isinstance(name, str) or not name or len(name) > 100:

@@ -26,6 +26,12 @@ from .updates import Updater
 
 logger = logging.getLogger("htag")
 
+ACTIONS = (None, "event", "ping", "poll", "log_error")  # None: an event
+
+
+def is_known_action(message: dict[str, Any]) -> bool:
+    return any(message.get("action") == action for action in ACTIONS)  # an action may be unhashable
+
 
 class Protocol:
     def __init__(self, dispatcher: Dispatcher, throttle: float) -> None:
@@ -112,7 +118,7 @@ class Protocol:
             if self._error_log.allow():
                 logger.warning("client error: %s", str(message.get("error"))[:2000])
             return None
-        if action is not None and action != "event":
+        if not is_known_action(message):
             conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
             return None
         callback_id = callback_id_of(message)

@@ -18,7 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 from ..core.app import App
+from .security import RateLimiter
 
 if TYPE_CHECKING:
     from .connections import Connection
@@ -26,6 +29,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("htag")
 
 REPLIES_KEPT = 256
+REPLIES_BYTES = 256 * 1024  # per generation: a session remembers at most twice this
+TOO_LARGE_TO_RESEND = (
+    '{"action":"error","message":"the reply to this event was too large to keep","callback_id":'
+)
 
 
 @dataclass(eq=False, slots=True)
@@ -42,22 +49,30 @@ class Session:
     # remembered, with no eviction on every event once full. Kept as their JSON text: a
     # str is no work for the garbage collector, hundreds of dicts per session are (full
     # collections of tens of ms at 200 clicking sessions: a latency spike for every click).
+    # The newest generation is bounded in bytes too (REPLIES_BYTES): a reply too large
+    # for it is remembered as an error frame saying so.
     replies: dict[str, str | None] = field(default_factory=dict)
     older_replies: dict[str, str | None] = field(default_factory=dict)
+    replies_size: int = 0  # bytes of the newest generation (ids and replies)
+    limiter: RateLimiter | None = None  # made at the first message: a page never connected needs none
 
     def first_time(self, callback_id: str) -> bool:
         """Whether this event is new (and remembers it, among at least the last REPLIES_KEPT)."""
         if callback_id in self.replies or callback_id in self.older_replies:
             return False
-        if len(self.replies) >= REPLIES_KEPT:
-            self.older_replies, self.replies = self.replies, {}
+        if len(self.replies) >= REPLIES_KEPT or self.replies_size >= REPLIES_BYTES:
+            self.older_replies, self.replies, self.replies_size = self.replies, {}, 0
         self.replies[callback_id] = None
+        self.replies_size += len(callback_id)
         return True
 
     def remember(self, callback_id: str, reply: str) -> None:
         """The reply to a new event, for a client that sends it again."""
+        if len(reply) > REPLIES_BYTES // 4:
+            reply = f"{TOO_LARGE_TO_RESEND}{orjson.dumps(callback_id).decode()}}}"
         if callback_id in self.replies:
             self.replies[callback_id] = reply
+            self.replies_size += len(reply)
         elif callback_id in self.older_replies:
             self.older_replies[callback_id] = reply
 

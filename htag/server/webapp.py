@@ -34,7 +34,7 @@ from .codec import decode_message, encode, is_refusal
 from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
-from .protocol import Protocol
+from .protocol import Protocol, is_known_action
 from .security import RateLimiter, origin_allowed, parano_key, token_matches
 from .sessions import Session, SessionManager
 
@@ -42,6 +42,7 @@ logger = logging.getLogger("htag")
 
 SESSION_KEY = "htag_sid"
 SECRET_ENV = "HTAG_SECRET_KEY"
+TOO_MANY = "too many messages: refused"
 
 
 class RawASGI:
@@ -97,6 +98,7 @@ class WebApp:
         self.protocol.on_idle = self._last_connection_closed
         self._janitor: asyncio.Task[None] | None = None
         self._watchdog = SendWatchdog()
+        self._refusal_log = RateLimiter(rate=0.2, burst=10)  # a flood must not flood the log
         secret = secret_key or os.environ.get(SECRET_ENV)
         if not secret:
             logger.warning(
@@ -218,6 +220,17 @@ class WebApp:
     def _session_of(self, request: Request | WebSocket) -> Session | None:
         return self.sessions.get(request.session.get(SESSION_KEY))
 
+    def _within_rate(self, session: Session) -> bool:
+        """Every message a session sends counts (events, pings, malformed ones alike)."""
+        limiter = session.limiter
+        if limiter is None:
+            limiter = session.limiter = RateLimiter(self.event_rate, self.event_burst)
+        if limiter.allow():
+            return True
+        if self._refusal_log.allow():
+            logger.warning("message flood from session %s: messages refused", session.sid[:8])
+        return False
+
     def _last_connection_closed(self) -> None:
         if self.exit_on_disconnect and self.on_last_disconnect is not None:
             asyncio.get_running_loop().call_later(2.0, self._maybe_exit)
@@ -268,7 +281,6 @@ class WebApp:
         conn.hold()  # the first frame goes out below, from this task
         session.app._current_request = websocket
         self.protocol.attach(session, conn, websocket.query_params.get("v"))
-        limiter: RateLimiter | None = None  # made at the first event: an idle socket needs none
         try:
             await conn.flush()
             while not conn.closed:
@@ -280,14 +292,10 @@ class WebApp:
                 raw = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
                 message = decode_message(raw, self.max_message_size, conn.parano_key)
                 conn.hold()  # what this message produces is sent below, by this task
-                if is_refusal(message):
+                if not self._within_rate(session):
+                    conn.push(error_frame(TOO_MANY, callback_id_of(message)))
+                elif is_refusal(message):
                     conn.push(message)
-                elif (
-                    "id" in message
-                    and not (limiter or (limiter := RateLimiter(self.event_rate, self.event_burst))).allow()
-                ):
-                    logger.warning("event flood from session %s: event refused", session.sid[:8])
-                    conn.push(error_frame("too many events: refused", callback_id_of(message)))
                 else:
                     # a plain sync callback runs here, in order, without a Task of its own; an
                     # async or generator callback goes on in a Task, so the next message is
@@ -349,11 +357,15 @@ class WebApp:
             body += chunk
             if len(body) > self.max_message_size:
                 return JSONResponse({"status": "error", "message": "message too large"}, status_code=413)
+        if not self._within_rate(session):
+            return JSONResponse({"status": "error", "message": TOO_MANY}, status_code=429)
         message = decode_message(body, self.max_message_size, self._key(session))
         if message.get("fallback") is True:
             return await self._poll(session, message, request)
         if is_refusal(message):
             return JSONResponse({"status": "error", "message": message["message"]}, status_code=400)
+        if not is_known_action(message):
+            return JSONResponse({"status": "error", "message": "unknown action"}, status_code=400)
         streams = [c for c in session.connections if isinstance(c, StreamConnection)]
         if not streams:
             return JSONResponse({"status": "error", "message": "no open stream"}, status_code=409)
