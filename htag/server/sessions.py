@@ -2,13 +2,15 @@
 
 The signed session cookie (Starlette `SessionMiddleware`) carries only a random
 htag session id; everything else stays server-side here. A class gives one App per
-session, an instance is shared by all. Sessions expire when idle and are capped,
-evicting the least recently used; every discard calls the App's `on_destroy`.
+session, an instance is shared by all. A page starts a pending session, established
+when its client connects (see `SessionManager`). Sessions expire when idle and are
+capped; every discard calls the App's `on_destroy`.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 import logging
 import secrets
 import threading
@@ -41,6 +43,7 @@ class Session:
     app: App
     token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     last_seen: float = field(default_factory=time.monotonic)
+    created: float = field(default_factory=time.monotonic)
     connections: set[Connection] = field(default_factory=set)
     http: Connection | None = None  # the pure-HTTP fallback's queue, if in use
     # callback_id -> reply (None while running): a client that resends an event after
@@ -82,13 +85,26 @@ class Session:
         return found if found is not None else self.older_replies.get(callback_id)
 
 
+class SessionsFull(Exception):
+    """No room for another session: the cap is reached and every session is connected."""
+
+
 class SessionManager:
+    """Sessions live in two places. A page served to a browser without a session gets a
+    *pending* one (its App rendered the page): capped on its own and expiring quickly,
+    the oldest evicted first, so that page loads by bots or attackers cost little and
+    never push out a user. When the page's client connects, its session becomes
+    *established*: capped by `max_sessions`, expiring when idle, and when the cap is
+    reached only a session without an open connection is evicted for a new one."""
+
     def __init__(
         self,
         target: type[App] | App,
         on_instance: Callable[..., Any] | None = None,
-        max_sessions: int = 1000,
+        max_sessions: int = 5000,
         idle_timeout: float = 3600.0,
+        max_pending: int = 1000,
+        pending_timeout: float = 30.0,
     ) -> None:
         if isinstance(target, App):
             self.shared: App | None = target
@@ -101,15 +117,18 @@ class SessionManager:
         self.on_instance = on_instance
         self.max_sessions = max_sessions
         self.idle_timeout = idle_timeout
-        self._sessions: OrderedDict[str, Session] = OrderedDict()
+        self.max_pending = max_pending
+        self.pending_timeout = min(pending_timeout, idle_timeout)
+        self._sessions: OrderedDict[str, Session] = OrderedDict()  # established, LRU first
+        self._pending: OrderedDict[str, Session] = OrderedDict()  # oldest first
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._sessions)
+        return len(self._sessions) + len(self._pending)
 
     def all(self) -> list[Session]:
         with self._lock:
-            return list(self._sessions.values())
+            return [*self._sessions.values(), *self._pending.values()]
 
     def get(self, sid: str | None) -> Session | None:
         if not sid:
@@ -119,22 +138,56 @@ class SessionManager:
             if session is not None:
                 session.last_seen = time.monotonic()
                 self._sessions.move_to_end(sid)
+            else:
+                session = self._pending.get(sid)
             return session
 
     def create(self, request: Any) -> Session:
+        """A pending session for a page; SessionsFull when it could never connect."""
+        with self._lock:
+            if len(self._sessions) >= self.max_sessions and self._idle_lru() is None:
+                raise SessionsFull
         app = self.shared if self.shared is not None else self._instantiate(request)
         session = Session(secrets.token_urlsafe(24), app)
         evicted: list[Session] = []
         with self._lock:
-            self._sessions[session.sid] = session
-            while len(self._sessions) > self.max_sessions:
-                _, old = self._sessions.popitem(last=False)
-                evicted.append(old)
+            self._pending[session.sid] = session
+            while len(self._pending) > self.max_pending:
+                evicted.append(self._pending.popitem(last=False)[1])
         for old in evicted:
-            logger.info("session %s evicted (cap of %d reached)", old.sid[:8], self.max_sessions)
+            logger.info(
+                "page of session %s evicted before it connected (cap of %d)", old.sid[:8], self.max_pending
+            )
             self._destroy(old)
-        logger.info("session %s created (%d live)", session.sid[:8], len(self._sessions))
+        logger.info("session %s created (%d pending)", session.sid[:8], len(self._pending))
         return session
+
+    def establish(self, session: Session) -> bool:
+        """A connection arrives for `session`: a pending one becomes established. False
+        if it is no longer known (expired, evicted); SessionsFull when there is no room."""
+        evicted = None
+        with self._lock:
+            if session.sid in self._sessions:
+                return True
+            if self._pending.get(session.sid) is not session:
+                return False
+            if len(self._sessions) >= self.max_sessions:
+                evicted = self._idle_lru()
+                if evicted is None:
+                    raise SessionsFull
+                del self._sessions[evicted.sid]
+            del self._pending[session.sid]
+            session.last_seen = time.monotonic()
+            self._sessions[session.sid] = session
+        if evicted is not None:
+            logger.info("session %s evicted (cap of %d reached)", evicted.sid[:8], self.max_sessions)
+            self._destroy(evicted)
+        logger.info("session %s established (%d live)", session.sid[:8], len(self._sessions))
+        return True
+
+    def _idle_lru(self) -> Session | None:
+        """The least recently used established session without an open connection."""
+        return next((s for s in self._sessions.values() if not s.connections), None)
 
     def _instantiate(self, request: Any) -> App:
         app = self.factory()
@@ -145,27 +198,42 @@ class SessionManager:
 
     def discard(self, sid: str) -> None:
         with self._lock:
-            session = self._sessions.pop(sid, None)
+            session = self._sessions.pop(sid, None) or self._pending.pop(sid, None)
         if session is not None:
             logger.info("session %s discarded", sid[:8])
             self._destroy(session)
 
     def expire(self) -> int:
-        """Discards sessions idle for longer than the timeout; returns how many."""
-        limit = time.monotonic() - self.idle_timeout
+        """Discards sessions idle for longer than the timeout, and pages whose client did
+        not connect in time; returns how many."""
+        now = time.monotonic()
         with self._lock:
-            idle = [s for s in self._sessions.values() if s.last_seen < limit and not s.connections]
+            idle = [
+                s
+                for s in self._sessions.values()
+                if s.last_seen < now - self.idle_timeout and not s.connections
+            ]
             for s in idle:
                 del self._sessions[s.sid]
+            # oldest first: stop at the first one still in time
+            unconnected = list(
+                itertools.takewhile(lambda s: s.created < now - self.pending_timeout, self._pending.values())
+            )
+            for s in unconnected:
+                del self._pending[s.sid]
         for s in idle:
             logger.info("session %s expired", s.sid[:8])
             self._destroy(s)
-        return len(idle)
+        for s in unconnected:
+            logger.info("session %s expired: its page never connected", s.sid[:8])
+            self._destroy(s)
+        return len(idle) + len(unconnected)
 
     def shutdown(self) -> None:
         with self._lock:
-            sessions = list(self._sessions.values())
+            sessions = [*self._sessions.values(), *self._pending.values()]
             self._sessions.clear()
+            self._pending.clear()
         for s in sessions:
             self._destroy(s)
         if self.shared is not None:

@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
@@ -36,13 +36,15 @@ from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
 from .protocol import Protocol, is_known_action
 from .security import RateLimiter, origin_allowed, parano_key, token_matches
-from .sessions import Session, SessionManager
+from .sessions import Session, SessionManager, SessionsFull
 
 logger = logging.getLogger("htag")
 
 SESSION_KEY = "htag_sid"
 SECRET_ENV = "HTAG_SECRET_KEY"
 TOO_MANY = "too many messages: refused"
+FULL = "the server is full: try again later"
+RETRY_AFTER = "30"  # seconds
 
 
 class RawASGI:
@@ -74,8 +76,10 @@ class WebApp:
         parano: bool = False,
         *,
         secret_key: str | None = None,
-        max_sessions: int = 1000,
+        max_sessions: int = 5000,
         session_timeout: float = 3600.0,
+        max_pending_pages: int = 1000,
+        pending_page_timeout: float = 30.0,
         throttle: float = 0.05,
         max_message_size: int = 1 << 20,
         allowed_origins: list[str] | None = None,
@@ -83,7 +87,9 @@ class WebApp:
         event_rate: float = 100.0,
         event_burst: float = 200.0,
     ) -> None:
-        self.sessions = SessionManager(target, on_instance, max_sessions, session_timeout)
+        self.sessions = SessionManager(
+            target, on_instance, max_sessions, session_timeout, max_pending_pages, pending_page_timeout
+        )
         self.debug = debug
         self.parano = parano
         self.throttle = throttle
@@ -174,7 +180,11 @@ class WebApp:
             request.session.pop(SESSION_KEY, None)
         session = self.sessions.get(request.session.get(SESSION_KEY))
         if session is None:
-            session = self.sessions.create(request)
+            try:
+                session = self.sessions.create(request)
+            except SessionsFull:
+                logger.warning("page refused: %d sessions, all connected", self.sessions.max_sessions)
+                return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})
             request.session[SESSION_KEY] = session.sid
         else:
             session.app._remount()  # a reload (F5): unmount/mount, never destroy
@@ -242,7 +252,8 @@ class WebApp:
 
     async def _sweep(self) -> None:
         while True:
-            await asyncio.sleep(min(30.0, max(1.0, self.sessions.idle_timeout / 4)))
+            sessions = self.sessions
+            await asyncio.sleep(min(30.0, max(1.0, sessions.idle_timeout / 4, sessions.pending_timeout / 2)))
             try:
                 self.sessions.expire()
                 for session in self.sessions.all():
@@ -269,7 +280,14 @@ class WebApp:
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        if session is None:
+        try:
+            known = session is not None and self.sessions.establish(session)
+        except SessionsFull:
+            logger.warning("websocket refused: %d sessions, all connected", self.sessions.max_sessions)
+            await websocket.send_text(encode(error_frame(FULL, None)))
+            await websocket.close(code=1013)  # try again later
+            return
+        if session is None or not known:
             await websocket.send_text(encode({"action": "reload"}))
             await websocket.close()
             return
@@ -320,10 +338,14 @@ class WebApp:
 
     async def stream(self, request: Request) -> Response:
         session = self._session_of(request)
-        if session is None:
-            return Response("data: " + encode({"action": "reload"}) + "\n\n", media_type="text/event-stream")
-        if not token_matches(session.token, request.query_params.get("token")):
+        if session is not None and not token_matches(session.token, request.query_params.get("token")):
             return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
+        try:
+            known = session is not None and self.sessions.establish(session)
+        except SessionsFull:
+            return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})
+        if session is None or not known:
+            return Response("data: " + encode({"action": "reload"}) + "\n\n", media_type="text/event-stream")
         resume = request.query_params.get("resume")
         conn = next(
             (
@@ -361,6 +383,16 @@ class WebApp:
             return JSONResponse({"status": "error", "message": TOO_MANY}, status_code=429)
         message = decode_message(body, self.max_message_size, self._key(session))
         if message.get("fallback") is True:
+            try:
+                known = self.sessions.establish(session)
+            except SessionsFull:
+                return JSONResponse(
+                    {"status": "error", "message": FULL},
+                    status_code=503,
+                    headers={"Retry-After": RETRY_AFTER},
+                )
+            if not known:
+                return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})
             return await self._poll(session, message, request)
         if is_refusal(message):
             return JSONResponse({"status": "error", "message": message["message"]}, status_code=400)

@@ -6,10 +6,16 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
+import time
 
+import httpx
 import orjson
+import pytest
+import websockets
 
-from htag.server.sessions import REPLIES_BYTES, REPLIES_KEPT, Session
+from htag import App
+from htag.server.sessions import REPLIES_BYTES, REPLIES_KEPT, Session, SessionManager, SessionsFull
 
 
 def run(coro):
@@ -149,3 +155,152 @@ def test_no_field_of_any_message_breaks_the_server(opened):
         assert reply["action"] == "update" and isinstance(reply["result"], int)
 
     run(scenario())
+
+
+# -- the session cap --------------------------------------------------------------------
+
+
+class Plain(App):
+    pass
+
+
+class Socket:
+    """Stands for an open connection of a session."""
+
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def connected(manager: SessionManager) -> Session:
+    session = manager.create(None)
+    assert manager.establish(session)
+    session.connections.add(Socket())
+    return session
+
+
+def test_new_pages_never_evict_a_connected_session():
+    manager = SessionManager(Plain, max_sessions=2, max_pending=3)
+    users = [connected(manager), connected(manager)]
+    with pytest.raises(SessionsFull):  # a page that could never connect is refused at once
+        manager.create(None)
+    users[0].connections.clear()  # one user left: its session may make room, when needed
+    pages = [manager.create(None) for _ in range(5)]
+    assert [manager.get(p.sid) for p in pages] == [None, None, *pages[2:]]  # oldest pages go first
+    assert manager.get(users[0].sid) is users[0] and manager.get(users[1].sid) is users[1]
+    assert manager.establish(pages[4])  # the user who left makes room for it
+    pages[4].connections.add(Socket())
+    assert manager.get(users[0].sid) is None and manager.get(users[1].sid) is users[1]
+    pages[3].connections.add(Socket())
+    with pytest.raises(SessionsFull):  # both established sessions are connected
+        manager.establish(pages[3])
+    assert not manager.establish(pages[0])  # evicted: its client will reload
+
+
+def test_unconnected_pages_expire_quickly():
+    manager = SessionManager(Plain, idle_timeout=3600, pending_timeout=0.2)
+    user, page = connected(manager), manager.create(None)
+    deadline = time.monotonic() + 5
+    while manager.get(page.sid) is not None and time.monotonic() < deadline:
+        manager.expire()
+        time.sleep(0.05)
+    assert manager.get(page.sid) is None and manager.get(user.sid) is user
+
+
+def test_a_flood_of_page_loads_leaves_a_connected_user_alone(opened):
+    s, b = opened()
+
+    async def scenario():
+        await b.connect()
+        _, reply = await b.event("inc")
+        assert reply["result"] == 1
+        async with httpx.AsyncHTTPTransport() as bot:  # no cookie jar: every page load is a new visitor
+
+            async def load() -> int:
+                response = await bot.handle_async_request(httpx.Request("GET", s.url + "/"))
+                await response.aread()
+                return response.status_code
+
+            for _ in range(12):
+                assert await asyncio.gather(*(load() for _ in range(100))) == [200] * 100
+        _, reply = await b.event("inc")
+        assert reply["result"] == 2  # the same App: the session was kept
+
+    run(scenario())
+    assert b.load().count('<span id="count">2</span>') == 1  # and a reload finds it again
+
+
+def test_a_page_is_refused_with_retry_after_when_every_session_is_connected(serve, browser):
+    s = serve(max_sessions=2)
+    users = [browser(s.url) for _ in range(2)]
+
+    async def scenario():
+        for user in users:
+            user.load()
+            await user.connect()
+        async with httpx.AsyncClient(base_url=s.url) as visitor:
+            r = await visitor.get("/")
+            assert r.status_code == 503 and r.headers["retry-after"] == "30"
+            for user in users:
+                await user.ws.close()
+            deadline = time.monotonic() + 10
+            while (r := await visitor.get("/")).status_code != 200 and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)  # the server notices the sockets closed
+            assert r.status_code == 200
+
+    run(scenario())
+
+
+async def open_sessions(url: str, count: int, concurrency: int = 64) -> list:
+    """`count` browsers at their cheapest: load the page, open its WebSocket, read the first frame."""
+    host = url.split("//")[1]
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(http: httpx.AsyncHTTPTransport):
+        async with gate:
+            response = await http.handle_async_request(httpx.Request("GET", url + "/"))
+            page = (await response.aread()).decode()
+            assert response.status_code == 200, page
+            cookie = response.headers["set-cookie"].split(";")[0]
+            token = re.search(r'data-htag-token="([^"]+)"', page).group(1)
+            ws = await websockets.connect(
+                f"ws://{host}/ws?token={token}", additional_headers={"Cookie": cookie, "Origin": url}
+            )
+            assert orjson.loads(await ws.recv())["action"] == "update"
+            return ws
+
+    async with httpx.AsyncHTTPTransport() as http:
+        return await asyncio.gather(*(one(http) for _ in range(count)))
+
+
+async def all_answer(sockets: list) -> bool:
+    async def pong(ws) -> bool:
+        await ws.send('{"action": "ping"}')
+        return orjson.loads(await asyncio.wait_for(ws.recv(), 30)) == {"action": "pong"}
+
+    return all(await asyncio.gather(*(pong(ws) for ws in sockets)))
+
+
+def connected_sessions_work(serve, count: int) -> None:
+    s = serve()  # the defaults
+
+    async def scenario():
+        sockets = await open_sessions(s.url, count)
+        try:
+            assert await all_answer(sockets)
+        finally:
+            await asyncio.gather(*(ws.close() for ws in sockets))
+
+    run(scenario())
+
+
+def test_two_thousand_connected_sessions_work_with_the_defaults(serve):
+    started = time.monotonic()
+    connected_sessions_work(serve, 2000)
+    print(f"2000 sessions in {time.monotonic() - started:.1f} s")
+
+
+@pytest.mark.stress
+def test_the_session_cap_of_connected_sessions_works_with_the_defaults(serve):
+    connected_sessions_work(serve, 4900)  # just under max_sessions=5000

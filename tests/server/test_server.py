@@ -158,8 +158,8 @@ def test_new_session_with_n_calls_on_destroy(opened):
     assert len([r for r in s.records() if r.startswith("destroy")]) == 1
 
 
-def test_cap_evicts_least_recently_used(serve, browser):
-    s = serve(max_sessions=2)
+def test_cap_on_unconnected_pages_evicts_the_oldest(serve, browser):
+    s = serve(max_pending_pages=2)
     for _ in range(3):
         browser(s.url).load()
     time.sleep(0.2)
