@@ -12,7 +12,6 @@ The browser client is `htag/client/htag.js`, built from `htag/client/src/`.
 
 from __future__ import annotations
 
-import logging
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -26,7 +25,6 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "unknown"
 
-logging.getLogger("htag").addHandler(logging.NullHandler())
 _compat.install()
 
 

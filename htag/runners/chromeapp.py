@@ -279,7 +279,7 @@ class ChromeApp:
         kiosk: bool = True,
         width: int = 800,
         height: int = 600,
-        debug: bool = True,
+        debug: bool | None = None,
         *,
         browser: str | None = None,
         on_instance: Callable[..., Any] | None = None,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import time
 import traceback
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -120,9 +121,8 @@ class Dispatcher:
             logger.warning("no %r handler on %r: refused", name, tag)
             send(error_frame(f"no {name!r} handler on {tag_id!r}", callback_id))
             return None
-        logger.info("event %s on %s", name, tag_id)
-        logger.debug("event data: %r", data)
         what = f"{name} callback on {tag_id}"
+        started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
         engine = app._engine
         result = None
         try:
@@ -144,15 +144,19 @@ class Dispatcher:
             self._failed(app, e, callback_id, what, send)
             return None
         send(self.reply(app, callback_id, result))
+        if started is not None:
+            logger.debug("%s and its reply took %.2f ms", what, (time.perf_counter() - started) * 1000)
         return None
 
     async def _finish(self, app: App, pending: Any, callback_id: str | None, what: str, send: Send) -> None:
+        started = time.perf_counter()
         try:
             result = await pending
         except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
             self._failed(app, e, callback_id, what, send)
             return
         send(self.reply(app, callback_id, result))
+        logger.debug("%s (async) and its reply took %.2f ms", what, (time.perf_counter() - started) * 1000)
 
     def _failed(self, app: App, exc: BaseException, callback_id: str | None, what: str, send: Send) -> None:
         failure = self.failure(exc, callback_id, what)

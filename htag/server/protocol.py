@@ -108,6 +108,8 @@ class Protocol:
     ) -> Coroutine[Any, Any, None] | None:
         """Handles a message as far as it goes without waiting (see `Dispatcher.start`);
         returns what is left to await (an async or generator callback), if anything."""
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("session %s received %.500s", session.sid[:8], encode(message))
         action = message.get("action")
         if action == "ping":
             conn.push({"action": "pong"})
@@ -133,6 +135,8 @@ class Protocol:
 
         def send(frame: Frame) -> None:
             """A reply (or error) goes to the sender; what changed, to everybody."""
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("session %s sends %.500s", session.sid[:8], encode(frame))
             if "callback_id" in frame or frame["action"] == "error":
                 if callback_id is not None and frame.get("callback_id") == callback_id:
                     text = encode(frame)  # remembered as text (see Session.replies)

@@ -21,6 +21,8 @@ import webbrowser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .logs import show_logs
+
 if TYPE_CHECKING:
     from .webapp import WebApp
 
@@ -45,9 +47,13 @@ def run(
     reload: bool = False,
     exit_on_disconnect: bool = False,
     workers: int = 1,
+    debug: bool | None = None,
+    log_level: int | str = logging.INFO,
     **server_options: Any,
 ) -> None:
-    """Serves `webapp`; `port=0` picks a free port. Blocks until the server stops."""
+    """Serves `webapp`; `port=0` picks a free port. Blocks until the server stops.
+    `debug=True`: development mode (see `WebApp.debug`). htag's log goes to stderr at
+    `log_level` unless the application set up logging itself (see `htag.server.logs`)."""
     if workers != 1:
         raise ValueError(
             "htag keeps sessions in memory and needs one worker per process: run several "
@@ -63,6 +69,11 @@ def run(
         # the app object reaches Granian's worker only by forking (it is not picklable)
         logger.warning("Granian needs the 'fork' start method to serve an app object: using uvicorn")
         server = "uvicorn"
+    show_logs(log_level)
+    if debug is not None:
+        webapp.debug = debug
+    if webapp.debug:
+        logger.warning("debug mode: error details and tracebacks are sent to browsers")
     webapp.dev_reload = reload
     if port == 0:
         port = free_port(host)

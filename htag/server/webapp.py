@@ -42,9 +42,14 @@ logger = logging.getLogger("htag")
 
 SESSION_KEY = "htag_sid"
 SECRET_ENV = "HTAG_SECRET_KEY"
+DEBUG_ENV = "HTAG_DEBUG"
 TOO_MANY = "too many messages: refused"
 FULL = "the server is full: try again later"
 RETRY_AFTER = "30"  # seconds
+
+
+def debug_from_env() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 class RawASGI:
@@ -72,7 +77,7 @@ class WebApp:
         self,
         target: type[App] | App,
         on_instance: Callable[..., Any] | None = None,
-        debug: bool = True,
+        debug: bool | None = None,
         parano: bool = False,
         *,
         secret_key: str | None = None,
@@ -90,7 +95,7 @@ class WebApp:
         self.sessions = SessionManager(
             target, on_instance, max_sessions, session_timeout, max_pending_pages, pending_page_timeout
         )
-        self.debug = debug
+        self.dispatcher = Dispatcher(debug_from_env() if debug is None else debug)
         self.parano = parano
         self.throttle = throttle
         self.max_message_size = max_message_size
@@ -99,7 +104,6 @@ class WebApp:
         self.dev_reload = False
         self.exit_on_disconnect = False
         self.on_last_disconnect: Callable[[], None] | None = None
-        self.dispatcher = Dispatcher(debug)
         self.protocol = Protocol(self.dispatcher, throttle)
         self.protocol.on_idle = self._last_connection_closed
         self._janitor: asyncio.Task[None] | None = None
@@ -116,6 +120,16 @@ class WebApp:
         self._secret = secret
         self._https_only = https_only
         self._app: Starlette | None = None
+
+    @property
+    def debug(self) -> bool:
+        """Development mode: error details and tracebacks go to the browser (never in
+        production). Off unless asked: `debug=True`, `run(debug=True)` or env HTAG_DEBUG=1."""
+        return self.dispatcher.debug
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.dispatcher.debug = value
 
     # -- ASGI ------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, server: str, log: Path, **options):
+    def __init__(self, app: str, server: str, log: Path, run_options: dict | None = None, **options):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -39,7 +39,7 @@ class Server:
             code = (
                 f"import sys; sys.path.insert(0, {str(HERE)!r}); import apps; from htag import WebApp; "
                 f"WebApp(apps.{app}, secret_key={SECRET!r}, **{options!r})"
-                f".run(port={self.port}, open_browser=False, server={server!r})"
+                f".run(port={self.port}, open_browser=False, server={server!r}, **{run_options or {}!r})"
             )
         env = dict(os.environ, HTAG_TEST_LOG=str(log))
         self.out = open(log.with_suffix(".out"), "w")

@@ -247,7 +247,7 @@ def test_no_traceback_when_debug_is_false(opened):
 
 
 def test_sync_callback_returning_coroutine_is_an_error(opened):
-    _s, b = opened()
+    _s, b = opened(debug=True)  # the message names the error in development mode
 
     async def scenario():
         await b.connect()
