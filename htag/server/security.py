@@ -1,23 +1,104 @@
-"""The checks a request or a socket passes before it reaches an App: Origin, CSRF
-token, event rate; and the parano key derived from the secret."""
+"""The checks a request or a socket passes before it reaches an App: Host, Origin,
+CSRF token, event rate; and the parano key derived from the secret."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
+import logging
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.responses import PlainTextResponse
 
-def origin_allowed(origin: str | None, host: str | None, allowed: Collection[str]) -> bool:
+logger = logging.getLogger("htag")
+
+# the names a browser uses for a server bound to a loopback address
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+HTTP_SCHEME = {"ws": "http", "wss": "https"}  # a WebSocket's scheme -> its page's
+
+
+def host_name(host: str | None) -> str:
+    """The name in a Host header, lowercased, without its port (`[::1]:80` -> `::1`)."""
+    host = (host or "").strip().lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    name, _, _port = host.partition(":") if host.count(":") == 1 else (host, "", "")
+    return name
+
+
+def host_allowed(host: str | None, hosts: Collection[str]) -> bool:
+    """Whether a Host header names this server: an exact name, `*.example.com` (its
+    subdomains) or `*` (any). Refusing the others defeats DNS rebinding."""
+    name = host_name(host)
+    for trusted in hosts:
+        if trusted == "*" or name == trusted or (trusted.startswith("*.") and name.endswith(trusted[1:])):
+            return bool(name)
+    return False
+
+
+def is_loopback(address: str) -> bool:
+    if address.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def same_origin(url: str, scheme: str, host: str | None) -> bool:
+    """Whether an Origin or Referer is the request's own scheme and host (and port)."""
+    parts = urlsplit(url)
+    return parts.scheme == HTTP_SCHEME.get(scheme, scheme) and bool(parts.netloc) and parts.netloc == host
+
+
+def origin_allowed(origin: str | None, host: str | None, scheme: str, allowed: Collection[str]) -> bool:
     """A browser's WebSocket must come from our own page (or an allowed origin)."""
     if origin is None:
         return True  # not a browser: it still needs the session cookie and the token
     origin = origin.rstrip("/")
-    if origin in allowed:
-        return True
-    return urlsplit(origin).netloc == host
+    return origin in allowed or same_origin(origin, scheme, host)
+
+
+def from_own_site(headers: Any, scheme: str) -> bool:
+    """Whether a navigation comes from the site itself or from the user (a typed URL, a
+    bookmark): Sec-Fetch-Site where the browser sends it, else Origin, else Referer."""
+    site = headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("none", "same-origin")
+    host = headers.get("host")
+    for name in ("origin", "referer"):
+        value = headers.get(name)
+        if value is not None:
+            return value != "null" and same_origin(value, scheme, host)
+    return True
+
+
+class TrustedHosts:
+    """ASGI middleware: a request or WebSocket whose Host is not one of `hosts()` is
+    refused (400, or 403 for a WebSocket); `hosts()` None checks nothing."""
+
+    def __init__(self, app: Any, hosts: Callable[[], Collection[str] | None]) -> None:
+        self.app = app
+        self.hosts = hosts
+        self.log = RateLimiter(rate=0.2, burst=10)  # a scanner must not flood the log
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        hosts = self.hosts() if scope["type"] in ("http", "websocket") else None
+        if hosts is not None:
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+            if not host_allowed(host, hosts):
+                if self.log.allow():
+                    logger.warning("request for host %.100r refused: not in the trusted hosts", host)
+                if scope["type"] == "http":
+                    await PlainTextResponse("invalid host", status_code=400)(scope, receive, send)
+                else:
+                    await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)
 
 
 def token_matches(expected: str, given: str | None) -> bool:

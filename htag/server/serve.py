@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .logs import show_logs
+from .security import LOOPBACK_HOSTS, is_loopback
 
 if TYPE_CHECKING:
     from .webapp import WebApp
@@ -49,11 +50,15 @@ def run(
     workers: int = 1,
     debug: bool | None = None,
     log_level: int | str = logging.INFO,
+    forwarded_allow_ips: str | list[str] | None = None,
     **server_options: Any,
 ) -> None:
     """Serves `webapp`; `port=0` picks a free port. Blocks until the server stops.
     `debug=True`: development mode (see `WebApp.debug`). htag's log goes to stderr at
-    `log_level` unless the application set up logging itself (see `htag.server.logs`)."""
+    `log_level` unless the application set up logging itself (see `htag.server.logs`).
+    Bound to a loopback address, only loopback Host names are served unless
+    `WebApp(hosts=...)` says otherwise. `forwarded_allow_ips`: the proxies (addresses,
+    networks, `*`) whose X-Forwarded-For/-Proto are believed; none by default."""
     if workers != 1:
         raise ValueError(
             "htag keeps sessions in memory and needs one worker per process: run several "
@@ -70,6 +75,13 @@ def run(
         logger.warning("Granian needs the 'fork' start method to serve an app object: using uvicorn")
         server = "uvicorn"
     show_logs(log_level)
+    if webapp.hosts is None:
+        if is_loopback(host):
+            webapp.hosts = list(LOOPBACK_HOSTS)
+        else:
+            logger.warning(
+                "no trusted hosts (WebApp(hosts=[...])): any Host header is served (docs/security.md)"
+            )
     if debug is not None:
         webapp.debug = debug
     if webapp.debug:
@@ -84,14 +96,17 @@ def run(
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
     webapp.exit_on_disconnect = exit_on_disconnect
     if server == "granian":
-        _run_granian(webapp, host, port, server_options)
+        _run_granian(webapp, host, port, forwarded_allow_ips, server_options)
     else:
-        _run_uvicorn(webapp, host, port, server_options)
+        _run_uvicorn(webapp, host, port, forwarded_allow_ips, server_options)
 
 
-def _run_granian(webapp: WebApp, host: str, port: int, options: dict[str, Any]) -> None:
+def _run_granian(
+    webapp: WebApp, host: str, port: int, proxies: str | list[str] | None, options: dict[str, Any]
+) -> None:
     from granian import Granian
     from granian.constants import Interfaces
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
     # the worker is a child of Granian's main process: ask the parent to stop gracefully
     webapp.on_last_disconnect = lambda: os.kill(os.getppid(), signal.SIGINT)
@@ -105,13 +120,20 @@ def _run_granian(webapp: WebApp, host: str, port: int, options: dict[str, Any]) 
         websockets=True,
         **options,
     )
-    server.serve(target_loader=lambda *_: webapp.app)
+    app = webapp.app if proxies is None else wrap_asgi_with_proxy_headers(webapp.app, proxies)
+    server.serve(target_loader=lambda *_: app)
 
 
-def _run_uvicorn(webapp: WebApp, host: str, port: int, options: dict[str, Any]) -> None:
+def _run_uvicorn(
+    webapp: WebApp, host: str, port: int, proxies: str | list[str] | None, options: dict[str, Any]
+) -> None:
     import uvicorn
 
     options.setdefault("access_log", False)  # WebSocket URLs carry the session token
+    # uvicorn believes 127.0.0.1 by default: htag believes no proxy unless told, on both servers
+    options.setdefault("proxy_headers", proxies is not None)
+    if proxies is not None:
+        options.setdefault("forwarded_allow_ips", proxies)
     config = uvicorn.Config(webapp.app, host=host, port=port, ws_max_size=webapp.max_message_size, **options)
     server = uvicorn.Server(config)
 

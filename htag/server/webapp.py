@@ -35,7 +35,7 @@ from .connections import PollConnection, SendWatchdog, StreamConnection, WebSock
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
 from .protocol import Protocol, is_known_action
-from .security import RateLimiter, origin_allowed, parano_key, token_matches
+from .security import RateLimiter, TrustedHosts, from_own_site, origin_allowed, parano_key, token_matches
 from .sessions import Session, SessionManager, SessionsFull
 
 logger = logging.getLogger("htag")
@@ -88,6 +88,7 @@ class WebApp:
         throttle: float = 0.05,
         max_message_size: int = 1 << 20,
         allowed_origins: list[str] | None = None,
+        hosts: list[str] | None = None,
         https_only: bool = False,
         event_rate: float = 100.0,
         event_burst: float = 200.0,
@@ -100,6 +101,9 @@ class WebApp:
         self.throttle = throttle
         self.max_message_size = max_message_size
         self.allowed_origins = {o.rstrip("/") for o in allowed_origins or ()}
+        # the Host names this server answers to (DNS rebinding); None: any, unless run()
+        # binds to a loopback address (see docs/security.md)
+        self.hosts: list[str] | None = [h.lower() for h in hosts] if hosts is not None else None
         self.event_rate, self.event_burst = event_rate, event_burst
         self.dev_reload = False
         self.exit_on_disconnect = False
@@ -149,6 +153,7 @@ class WebApp:
                 ],
                 middleware=[
                     Middleware(RawASGI),
+                    Middleware(TrustedHosts, hosts=lambda: self.hosts),
                     Middleware(
                         SessionMiddleware,
                         secret_key=self._secret,
@@ -184,10 +189,7 @@ class WebApp:
     # -- pages and files -------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        if "n" in request.query_params and request.headers.get("sec-fetch-site", "none") in (
-            "none",
-            "same-origin",
-        ):
+        if "n" in request.query_params and from_own_site(request.headers, request.url.scheme):
             old = request.session.get(SESSION_KEY)
             if old:
                 self.sessions.discard(old)
@@ -282,8 +284,9 @@ class WebApp:
     # -- WebSocket ---------------------------------------------------------------
 
     async def websocket(self, websocket: WebSocket) -> None:
+        headers = websocket.headers
         if not origin_allowed(
-            websocket.headers.get("origin"), websocket.headers.get("host"), self.allowed_origins
+            headers.get("origin"), headers.get("host"), websocket.url.scheme, self.allowed_origins
         ):
             logger.warning("websocket from origin %r refused", websocket.headers.get("origin"))
             await websocket.close(code=1008)
