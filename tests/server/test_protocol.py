@@ -196,10 +196,12 @@ def test_encode_never_raises():
 
 
 def test_origin_and_token_checks():
-    assert origin_allowed(None, "example.org", ())  # not a browser: the token still applies
-    assert origin_allowed("http://example.org:8000", "example.org:8000", ())
-    assert not origin_allowed("http://evil.example", "example.org:8000", ())
-    assert origin_allowed("https://app.example/", "example.org", {"https://app.example"})
+    assert origin_allowed(None, "example.org", "ws", ())  # not a browser: the token still applies
+    assert origin_allowed("http://example.org:8000", "example.org:8000", "ws", ())
+    assert not origin_allowed("https://example.org:8000", "example.org:8000", "ws", ())  # another scheme
+    assert origin_allowed("https://example.org", "example.org", "wss", ())
+    assert not origin_allowed("http://evil.example", "example.org:8000", "ws", ())
+    assert origin_allowed("https://app.example/", "example.org", "ws", {"https://app.example"})
     assert token_matches("abc", "abc")
     assert not token_matches("abc", "abd") and not token_matches("abc", None)
 
