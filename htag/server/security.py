@@ -77,6 +77,53 @@ def from_own_site(headers: Any, scheme: str) -> bool:
     return True
 
 
+# What the page needs: the client script and WebSocket from its own origin, inline
+# event attributes (onclick="htag_on(this,event)": unsafe-inline), `new Function` for
+# the App's `js` (unsafe-eval), and the App's statics: inline <style> and <script>
+# today, or from a CDN (https:). Tighten it with WebApp(csp=...) (docs/security.md).
+DEFAULT_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' https:; "
+    "style-src 'self' 'unsafe-inline' https:; img-src 'self' data: blob: https:; "
+    "font-src 'self' data: https:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+
+
+def security_headers(csp: str | None, frame_ancestors: str | None) -> list[tuple[bytes, bytes]]:
+    """The headers of every response: `csp` None sends no CSP; `frame_ancestors` (CSP
+    syntax: "'self'", "'none'", origins) says who may put the page in a frame, None anyone."""
+    policy = [p for p in (csp, frame_ancestors and f"frame-ancestors {frame_ancestors}") if p]
+    headers = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+    if policy:
+        headers["Content-Security-Policy"] = "; ".join(policy)
+    legacy = {"'self'": "SAMEORIGIN", "'none'": "DENY"}.get(frame_ancestors or "")
+    if legacy:  # for browsers without frame-ancestors
+        headers["X-Frame-Options"] = legacy
+    return [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+
+class SecurityHeaders:
+    """ASGI middleware: adds `headers` to every HTTP response that does not set them."""
+
+    def __init__(self, app: Any, headers: list[tuple[bytes, bytes]]) -> None:
+        self.app = app
+        self.headers = headers
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                own = list(message.get("headers", ()))
+                names = {name.lower() for name, _ in own}
+                message["headers"] = own + [h for h in self.headers if h[0] not in names]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 class TrustedHosts:
     """ASGI middleware: a request or WebSocket whose Host is not one of `hosts()` is
     refused (400, or 403 for a WebSocket); `hosts()` None checks nothing."""

@@ -35,7 +35,17 @@ from .connections import PollConnection, SendWatchdog, StreamConnection, WebSock
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
 from .protocol import Protocol, is_known_action
-from .security import RateLimiter, TrustedHosts, from_own_site, origin_allowed, parano_key, token_matches
+from .security import (
+    DEFAULT_CSP,
+    RateLimiter,
+    SecurityHeaders,
+    TrustedHosts,
+    from_own_site,
+    origin_allowed,
+    parano_key,
+    security_headers,
+    token_matches,
+)
 from .sessions import Session, SessionManager, SessionsFull
 
 logger = logging.getLogger("htag")
@@ -89,6 +99,8 @@ class WebApp:
         max_message_size: int = 1 << 20,
         allowed_origins: list[str] | None = None,
         hosts: list[str] | None = None,
+        csp: str | None = DEFAULT_CSP,
+        frame_ancestors: str | None = "'self'",
         https_only: bool = False,
         event_rate: float = 100.0,
         event_burst: float = 200.0,
@@ -104,6 +116,7 @@ class WebApp:
         # the Host names this server answers to (DNS rebinding); None: any, unless run()
         # binds to a loopback address (see docs/security.md)
         self.hosts: list[str] | None = [h.lower() for h in hosts] if hosts is not None else None
+        self.headers = security_headers(csp, frame_ancestors)
         self.event_rate, self.event_burst = event_rate, event_burst
         self.dev_reload = False
         self.exit_on_disconnect = False
@@ -153,6 +166,7 @@ class WebApp:
                 ],
                 middleware=[
                     Middleware(RawASGI),
+                    Middleware(SecurityHeaders, headers=self.headers),
                     Middleware(TrustedHosts, hosts=lambda: self.hosts),
                     Middleware(
                         SessionMiddleware,
