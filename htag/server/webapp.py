@@ -213,7 +213,7 @@ class WebApp:
             try:
                 session = self.sessions.create(request)
             except SessionsFull:
-                logger.warning("page refused: %d sessions, all connected", self.sessions.max_sessions)
+                self._log_full("page")
                 return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})
             request.session[SESSION_KEY] = session.sid
         else:
@@ -259,6 +259,21 @@ class WebApp:
 
     def _session_of(self, request: Request | WebSocket) -> Session | None:
         return self.sessions.get(request.session.get(SESSION_KEY))
+
+    def _admit(self, session: Session | None, kind: str) -> bool | None:
+        """Whether a connection of `session` may go on (its session established): False
+        for an unknown session (the client reloads), None when the server is full."""
+        if session is None:
+            return False
+        try:
+            return self.sessions.establish(session)
+        except SessionsFull:
+            self._log_full(kind)
+            return None
+
+    def _log_full(self, what: str) -> None:
+        if self._refusal_log.allow():
+            logger.warning("%s refused: %d sessions, all connected", what, self.sessions.max_sessions)
 
     def _within_rate(self, session: Session) -> bool:
         """Every message a session sends counts (events, pings, malformed ones alike)."""
@@ -311,14 +326,12 @@ class WebApp:
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        try:
-            known = session is not None and self.sessions.establish(session)
-        except SessionsFull:
-            logger.warning("websocket refused: %d sessions, all connected", self.sessions.max_sessions)
+        admitted = self._admit(session, "websocket")
+        if admitted is None:
             await websocket.send_text(encode(error_frame(FULL, None)))
             await websocket.close(code=1013)  # try again later
             return
-        if session is None or not known:
+        if session is None or not admitted:
             await websocket.send_text(encode({"action": "reload"}))
             await websocket.close()
             return
@@ -371,11 +384,10 @@ class WebApp:
         session = self._session_of(request)
         if session is not None and not token_matches(session.token, request.query_params.get("token")):
             return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
-        try:
-            known = session is not None and self.sessions.establish(session)
-        except SessionsFull:
+        admitted = self._admit(session, "event stream")
+        if admitted is None:
             return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})
-        if session is None or not known:
+        if session is None or not admitted:
             return Response("data: " + encode({"action": "reload"}) + "\n\n", media_type="text/event-stream")
         resume = request.query_params.get("resume")
         conn = next(
@@ -414,15 +426,14 @@ class WebApp:
             return JSONResponse({"status": "error", "message": TOO_MANY}, status_code=429)
         message = decode_message(body, self.max_message_size, self._key(session))
         if message.get("fallback") is True:
-            try:
-                known = self.sessions.establish(session)
-            except SessionsFull:
+            admitted = self._admit(session, "HTTP poll")
+            if admitted is None:
                 return JSONResponse(
                     {"status": "error", "message": FULL},
                     status_code=503,
                     headers={"Retry-After": RETRY_AFTER},
                 )
-            if not known:
+            if not admitted:
                 return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})
             return await self._poll(session, message, request)
         if is_refusal(message):

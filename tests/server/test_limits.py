@@ -304,3 +304,26 @@ def test_two_thousand_connected_sessions_work_with_the_defaults(serve):
 @pytest.mark.stress
 def test_the_session_cap_of_connected_sessions_works_with_the_defaults(serve):
     connected_sessions_work(serve, 4900)  # just under max_sessions=5000
+
+
+def test_a_pending_page_that_finds_the_server_full_is_told_to_retry(serve, browser):
+    s = serve(max_sessions=1)
+    first, late = browser(s.url), browser(s.url)
+    first.load()
+    late.load()  # pending while there was room
+
+    async def scenario():
+        await first.connect()
+        refused = await late.connect()
+        assert refused == {"action": "error", "message": "the server is full: try again later"}
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await late.recv()
+        assert closed.value.rcvd.code == 1013
+        stream = late.http.get("/stream", params={"token": late.token})
+        poll = late.post({"action": "poll", "fallback": True})
+        for r in (stream, poll):
+            assert r.status_code == 503 and r.headers["retry-after"] == "30"
+        _, reply = await first.event("inc")  # the connected user goes on
+        assert reply["result"] == 1
+
+    run(scenario())
