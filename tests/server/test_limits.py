@@ -123,7 +123,7 @@ FIELDS = ["action", "id", "event", "data", "error", "message", "fallback", "v", 
 def odd_messages():
     """Every field of every action's message, set to every odd value."""
     for action, name, value in itertools.product(
-        [None, "event", "ping", "poll", "log_error"], FIELDS, ODD_VALUES
+        [None, "event", "ping", "poll", "log_error", "error", "launch"], FIELDS, ODD_VALUES
     ):
         message = {"id": "inc", "event": "click", "data": {"callback_id": "c1"}}
         if action is not None:
