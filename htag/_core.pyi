@@ -21,7 +21,7 @@ FORM_CONTROLS: Final[frozenset[str]]  # tags whose value the client syncs: input
 class Node:
     """A tag: name, attributes, children, parent link and cached HTML, in Rust."""
 
-    tag: str
+    tag: str | None  # None for a fragment
     _hid: str
     _is_app: bool
     _building: bool

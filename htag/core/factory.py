@@ -29,7 +29,7 @@ class TagCreator:
             return klass
         if name == "App":
             return App
-        if name in _RESERVED or hasattr(GTag, name) or hasattr(GTag, name.lower()):
+        if name.lower() in _RESERVED or hasattr(GTag, name) or hasattr(GTag, name.lower()):
             raise AttributeError(f"{name!r} is a tag method and cannot be used as a tag name")
         tag_name = name.lower().replace("_", "-")
         if not _core.valid_tag_name(tag_name):
@@ -44,7 +44,9 @@ class TagCreator:
 
 
 class Fragment(GTag):
-    """Groups children without a wrapper element."""
+    """Groups children without a wrapper element (`Tag(...)`); its `tag` is None."""
+
+    _htag_fragment = True
 
 
 Tag = TagCreator()

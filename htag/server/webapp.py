@@ -29,6 +29,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..core.app import App
+from ..core.context import current_request
 from ..core.frames import error_frame
 from .codec import decode_message, encode, is_refusal
 from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
@@ -162,6 +163,7 @@ class WebApp:
     # -- pages and files -------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
+        current_request.set(request)  # this request's own context: nothing to reset
         if "n" in request.query_params and request.headers.get("sec-fetch-site", "none") in (
             "none",
             "same-origin",
@@ -244,6 +246,7 @@ class WebApp:
     # -- WebSocket ---------------------------------------------------------------
 
     async def websocket(self, websocket: WebSocket) -> None:
+        current_request.set(websocket)  # this request's own context: nothing to reset
         if not origin_allowed(
             websocket.headers.get("origin"), websocket.headers.get("host"), self.allowed_origins
         ):
@@ -311,6 +314,7 @@ class WebApp:
     # -- SSE and HTTP fallbacks --------------------------------------------------
 
     async def stream(self, request: Request) -> Response:
+        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is None:
             return Response("data: " + encode({"action": "reload"}) + "\n\n", media_type="text/event-stream")
@@ -335,6 +339,7 @@ class WebApp:
         )
 
     async def event(self, request: Request) -> Response:
+        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is None:
             return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})

@@ -387,8 +387,8 @@ def test_class_helpers_return_self_and_render():
     assert d.toggle_class("c") is d
     assert d["class"] == "b c"
     d.toggle_class("b").toggle_class("c")
-    assert d.get("class") is None
-    assert str(d) == f'<div id="{d.id}"></div>'
+    assert d.get("class") == ""  # htag 2 keeps the emptied attribute
+    assert str(d) == f'<div id="{d.id}" class=""></div>'
     assert d.remove_class("zz") is d
 
 
@@ -400,7 +400,7 @@ def test_class_helpers_mark_dirty_only_on_real_change():
     assert frame_after(app, lambda: d.remove_class("zz")) is None
     assert frame_after(app, lambda: d.add_class("b")) == {"action": "update", "ops": [["attr", d.id, "class", "a b"]]}
     frame = frame_after(app, lambda: d.toggle_class("a").toggle_class("b"))
-    assert frame == {"action": "update", "ops": [["attr", d.id, "class", None]]}
+    assert frame == {"action": "update", "ops": [["attr", d.id, "class", ""]]}
 
 
 def test_class_helpers_keep_a_reactive_class_reactive():

@@ -1,0 +1,107 @@
+"""Tags behave as in htag 2: GTag's positional element name, fragments, class
+helpers, instance hooks, reserved names."""
+
+from __future__ import annotations
+
+import pytest
+
+from htag import App, GTag, Tag
+
+
+def test_gtag_takes_its_element_name_from_the_first_argument():
+    t = GTag("span", "x", _class="c")
+    assert t.tag == "span"
+    assert str(t) == f'<span id="{t.id}" class="c">x</span>'
+    assert t.childs == ["x"]
+
+
+def test_gtag_without_arguments_is_a_div_and_none_makes_a_fragment():
+    assert GTag().tag == "div"
+    f = GTag(None, "a", "b")
+    assert f.tag is None
+    assert str(f) == "ab"
+
+
+def test_gtag_name_dashes_underscores():
+    assert GTag("my_widget").tag == "my-widget"
+
+
+def test_subclass_without_a_name_takes_it_from_its_first_argument():
+    class Box(GTag):
+        pass
+
+    class Titled(GTag):
+        def init(self, title):
+            self.add(title)
+
+    assert Box("p", "z").tag == "p" and Box("p", "z").childs == ["z"]
+    assert Box().tag == "div"
+    t = Titled("h1", "Hello")
+    assert t.tag == "h1" and t.childs == ["Hello"]
+
+
+def test_class_attribute_tag_names_the_element():
+    class Label(GTag):
+        tag = "label"
+
+    t = Label("text")
+    assert t.tag == "label"
+    assert str(t) == f'<label id="{t.id}">text</label>'
+
+
+def test_gtag_input_is_a_form_control():
+    # the name given at creation decides the value sync, as for Tag.input
+    class Form(App):
+        def init(self):
+            self.field = GTag("input", _value="a")
+            self.add(self.field)
+
+    app = Form()
+    assert app.find_tag(app.field.id) is app.field
+    assert app.field.tag == "input"
+
+
+def test_fragment_tag_is_none():
+    assert Tag("x").tag is None
+    assert Tag.div().tag == "div"
+
+
+def test_removing_the_last_class_leaves_an_empty_class():
+    d = Tag.div(_class="a")
+    d.remove_class("a")
+    assert d["class"] == ""
+    d.toggle_class("b").toggle_class("b")
+    assert d["class"] == ""
+
+
+def test_on_mount_assigned_on_an_instance_is_called():
+    calls = []
+    t = Tag.div()
+    t.on_mount = lambda: calls.append("mount")
+    t.on_unmount = lambda: calls.append("unmount")
+    u = Tag.div(on_mount=lambda: calls.append("kw"))
+
+    class Main(App):
+        def init(self):
+            self.add(t)
+            self.add(u)
+
+    app = Main()
+    assert calls == ["mount", "kw"]
+    app.remove(t)
+    assert calls == ["mount", "kw", "unmount"]
+
+
+def test_on_mount_assigned_later_runs_on_the_next_mount():
+    calls = []
+    app = App()
+    t = Tag.div()
+    t.on_mount = lambda: calls.append("m")
+    app.add(t)
+    assert calls == ["m"]
+
+
+@pytest.mark.parametrize("name", ["call", "CALL", "Call", "bind", "BIND", "Add", "REMOVE"])
+def test_reserved_names_raise(name):
+    with pytest.raises(AttributeError, match="cannot be used as a tag name"):
+        getattr(Tag, name)
