@@ -39,7 +39,7 @@ class Event:
     __slots__ = ("data", "id", "name", "target", "value")
 
     def __init__(self, target: GTag, name: str | dict[str, Any], data: Any = None) -> None:
-        tag_id = target.id
+        tag_id = target._hid  # what the client names the tag by (htag 2's `e.id`)
         if isinstance(name, dict):  # htag 2's Event(target, message)
             message = name
             name, data = str(message.get("event") or ""), message.get("data")

@@ -160,7 +160,10 @@ class GTag(_core.Node):
 
     @property
     def id(self) -> str:
-        return self._hid
+        """The element's `id`: the one set with `tag.id = ...` (or `tag["id"]`), else the
+        internal id (also `_id=...`); events find the tag by the internal id either way."""
+        given = self._get_attr("id")
+        return given if type(given) is str else self._hid
 
     @id.setter
     def id(self, value: str) -> None:
@@ -223,7 +226,8 @@ class GTag(_core.Node):
         return [*other, self] if isinstance(other, list) else [other, self]
 
     def remove(self, item: Any = None) -> GTag:
-        """Removes a child, or (without argument) removes this tag from its parent."""
+        """Removes a child, or (without argument) removes this tag from its parent.
+        Removing what is not a child does nothing (as in htag 2)."""
         if item is None:
             parent = self.parent
             if parent is not None:
@@ -233,7 +237,7 @@ class GTag(_core.Node):
         with self._guard():
             app = self.root
             if not self._remove_child(item):
-                raise ValueError(f"{item!r} is not a child of {self!r}")
+                return self
             if app is not None:
                 app._engine.content_changed(self)
             if isinstance(item, GTag):

@@ -20,3 +20,18 @@ class EventProbe(Tag.App):
             "a": e.a,
             "missing": e.missing,
         }
+
+
+class RequestProbe(Tag.App):
+    """What htag 2's `htag.core.current_request` holds in init and in a callback."""
+
+    def init(self):
+        from htag.core import current_request
+
+        self.seen_in_init = type(current_request.get()).__name__
+        Tag.button("probe", _id="probe", _onclick=self.probe)
+
+    def probe(self, e):
+        from htag.core import current_request
+
+        return {"init": self.seen_in_init, "callback": type(current_request.get()).__name__}

@@ -124,3 +124,17 @@ def test_help_reads_well():
     doc = htag.GTag.__doc__
     assert 'GTag("span"' in doc
     assert "htag 2" in htag.Event.__doc__
+
+
+def test_current_request_is_set_while_serving(opened):
+    import asyncio
+
+    _server, client = opened("RequestProbe")
+
+    async def go():
+        await client.connect()
+        _, reply = await client.event("probe", "click", {})
+        await client.ws.close()
+        return reply["result"]
+
+    assert asyncio.run(go()) == {"init": "Request", "callback": "WebSocket"}

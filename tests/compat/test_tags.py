@@ -105,3 +105,31 @@ def test_on_mount_assigned_later_runs_on_the_next_mount():
 def test_reserved_names_raise(name):
     with pytest.raises(AttributeError, match="cannot be used as a tag name"):
         getattr(Tag, name)
+
+
+def test_id_reads_back_what_was_set():
+    t = Tag.div()
+    t.id = "main"
+    assert t.id == "main"
+    assert f'id="{t.id}"' in str(t)  # document.getElementById(t.id) finds it
+    assert Tag.div(_id="given").id == "given"
+
+
+def test_set_id_still_finds_the_tag_for_events():
+    class Main(App):
+        def init(self):
+            self.box = Tag.div()
+            self.add(self.box)
+
+    app = Main()
+    app.box.id = "main"
+    assert app.find_tag("main") is app.box
+    assert app.find_tag(app.box._hid) is app.box
+
+
+def test_removing_what_is_not_a_child_does_nothing():
+    d = Tag.div("a")
+    other = Tag.span()
+    assert d.remove("zz") is d
+    assert d.remove(other) is d
+    assert d.childs == ["a"]
