@@ -35,7 +35,15 @@ class _ASGI:
 
 
 class App(GTag):
-    """Base class of an htag application (also `Tag.App`); renders as `<body>`."""
+    """Base class of an htag application (also `Tag.App`, htag 2's `AppRunner`).
+
+    Subclass it and build the page in `init(...)`; it renders as `<body>`. Each browser
+    session gets its own instance when served by `WebApp(MyApp)` or
+    `ChromeApp(MyApp)` (`MyApp.app` is the ASGI application). Hooks: `on_mount()`
+    when shown (again after a page reload), `on_unmount()`, `on_destroy()` once when
+    the session is discarded. `find_tag(id)` / `find_tag(root, id)` look tags up;
+    `self.request` is the current Starlette request or WebSocket.
+    """
 
     _htag_tag = "body"
     app = _ASGI()

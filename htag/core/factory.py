@@ -13,7 +13,14 @@ _RESERVED = {"call", "bind"}
 
 
 class TagCreator:
-    """`Tag.div` -> the tag class for `<div>`; `Tag(...)` -> a fragment."""
+    """The factory of tags (`htag.Tag`): `Tag.div` is the tag class for `<div>`.
+
+    `Tag.div("text", Tag.b("bold"), _class="c", _onclick=callback)` makes one;
+    `Tag.my_widget` is `<my-widget>` (underscores become dashes); `class Card(Tag.div)`
+    defines a component (implement `init`). `Tag(...)` is a fragment: children with no
+    wrapper element. `Tag.App` is the App class. Names of tag methods (`Tag.add`,
+    `Tag.CALL`...) raise AttributeError.
+    """
 
     def __init__(self) -> None:
         self._registry: dict[str, type[GTag]] = {}

@@ -64,7 +64,13 @@ class RawASGI:
 
 
 class WebApp:
-    """Serves an App class (one instance per browser session) or an App instance (shared)."""
+    """Serves an App class (one instance per browser session) or an App instance (shared).
+
+    `WebApp(MyApp).run()` serves it (Granian, or `server="uvicorn"`); `.app` is the
+    Starlette application, mountable under a sub-path. `on_instance(app)` or
+    `on_instance(app, request)` runs after each App is created; `debug=False` hides
+    tracebacks from the browser; `parano=True` obfuscates the frames.
+    """
 
     def __init__(
         self,
@@ -143,6 +149,24 @@ class WebApp:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
+
+    # -- htag 2's face ------------------------------------------------------------
+
+    @property
+    def instances(self) -> dict[str, App]:
+        """Session id -> its App, for the live sessions (a snapshot: e.g. to update
+        every session from a background task)."""
+        return {session.sid: session.app for session in self.sessions.all()}
+
+    @property
+    def tag_entity(self) -> type[App] | App:
+        """What this WebApp serves: the App class, or the shared App instance."""
+        return self.sessions.shared if self.sessions.shared is not None else self.sessions.factory
+
+    @property
+    def on_instance(self) -> Callable[..., Any] | None:
+        """Called with each new App (and the request, if it takes two arguments)."""
+        return self.sessions.on_instance
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
