@@ -399,14 +399,14 @@ class GTag(_core.Node):
 
     # -- updates -------------------------------------------------------------
 
-    def call_js(self, js: str) -> GTag:
-        """Runs `js` in the client with the next update."""
+    def call_js(self, script: str) -> GTag:
+        """Runs the JavaScript `script` in the client with the next update."""
         with self._guard():
             app = self.root
             if app is not None:
-                app._engine.queue_js(js)
+                app._engine.queue_js(script)
             else:
-                self.__dict__.setdefault("_htag_pending_js", []).append(js)
+                self.__dict__.setdefault("_htag_pending_js", []).append(script)
                 self._mark(F_EXTRA)
         return self
 

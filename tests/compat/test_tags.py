@@ -133,3 +133,15 @@ def test_removing_what_is_not_a_child_does_nothing():
     assert d.remove("zz") is d
     assert d.remove(other) is d
     assert d.childs == ["a"]
+
+
+def test_call_js_takes_htag2s_keyword():
+    class Main(App):
+        def init(self):
+            self.box = Tag.div()
+            self.add(self.box)
+
+    app = Main()
+    app.render_page()
+    app.box.call_js(script="window.x = 1")
+    assert "window.x = 1" in str(app.next_frame())
