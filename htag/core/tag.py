@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from .. import _core
 from .._core import (  # rust/src/tree/flags.rs
+    F_ADD,
     F_ATTRS,
     F_EVENTS,
     F_EXTRA,
@@ -90,6 +91,8 @@ class GTag(_core.Node):
         hooks = cls.on_mount is not GTag.on_mount or cls.on_unmount is not GTag.on_unmount
         statics = any(k.__dict__.get("statics") for k in cls.__mro__)
         flags = (F_HOOKS if hooks else 0) | (F_STATICS if statics else 0)
+        if cls.add is not GTag.add:  # a composite: what is built inside it goes through its add()
+            flags |= F_ADD
         # plain tag classes get the Rust constructor (and their unreferenced static
         # instances may become plain Rust data); components keep the Python one
         if cls.__init__ in (GTag.__init__, _core.Node._fast_init):

@@ -145,3 +145,45 @@ def test_call_js_takes_htag2s_keyword():
     app.render_page()
     app.box.call_js(script="window.x = 1")
     assert "window.x = 1" in str(app.next_frame())
+
+
+class Card(Tag.div):
+    """A composite component: what is added to it goes into its body (htag 2 pattern)."""
+
+    def init(self, title):
+        Tag.h2(title)
+        self.body = Tag.div(_class="card-body")
+
+    def add(self, *items):
+        body = getattr(self, "body", None)
+        if body is None:  # still building itself
+            return Tag.div.add(self, *items)
+        body.add(*items)
+        return self
+
+
+def test_an_overridden_add_receives_what_is_built_inside():
+    card = Card("T")
+    card <= Tag.p("le")  # noqa: B015 - the operator under test
+    with card:
+        Tag.p("plain")  # a plain tag (built in Rust) goes through add() too
+        Tag.b(Tag.i("nested"))
+    card += "text"
+    assert [type(c).__name__ for c in card.childs] == ["h2", "div"]
+    assert [c if isinstance(c, str) else c.text or c.tag for c in card.body.childs] == [
+        "le",
+        "plain",
+        "b",
+        "text",
+    ]
+
+
+def test_an_overridden_add_inside_an_app():
+    class Page(App):
+        def init(self):
+            with Card("in app") as self.card:
+                Tag.span("s")
+
+    app = Page()
+    assert [c.tag for c in app.card.body.childs] == ["span"]
+    assert app.find_tag(app.card.body.childs[0].id) is app.card.body.childs[0]
