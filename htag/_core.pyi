@@ -17,6 +17,7 @@ F_PLAIN: Final[int]  # 256: a plain tag class (`Tag.td`): instances may become l
 F_ATTRS: Final[int]  # 512: Python attributes set on the instance
 F_ADD: Final[int]  # 1024: the class overrides `add`: tags built inside it go through it
 F_MOUNT_MASK: Final[int]  # the flags mounting must look at
+VOID_ELEMENTS: Final[frozenset[str]]  # rendered without content or closing tag: br, img, input...
 FORM_CONTROLS: Final[frozenset[str]]  # tags whose value the client syncs: input, textarea, select
 
 class Node:

@@ -3,7 +3,8 @@ update engine. Pure Python over the Rust `_core`; it knows nothing of the web la
 (`htag.server`), which sits on top of it.
 
 This is also htag 2's `htag.core`: `GTag`, `App` (`AppRunner` is the same class),
-`State`, `States`, `HTML`, `prevent`, `stop`, `current_request` import from here.
+`State`, `States`, `HTML`, `prevent`, `stop`, `current_request`, `VOID_ELEMENTS`
+import from here.
 
 Modules, bottom to top: `html`, `errors`, `context`, `state`, `css`, `events`,
 `frames`, `statics`, `tag` (GTag), `classlist`, `render_hooks` (what Rust calls while
@@ -12,6 +13,7 @@ rendering), `engine` (dirty sets -> frames), `app`, `factory` (`Tag`).
 
 from __future__ import annotations
 
+from .._core import VOID_ELEMENTS
 from . import render_hooks as _render_hooks  # noqa: F401 - registers the render hooks with Rust
 from .app import App
 from .context import current_request
@@ -26,6 +28,7 @@ AppRunner = App  # htag 2's name of the App class that runs in a server
 
 __all__ = [
     "HTML",
+    "VOID_ELEMENTS",
     "App",
     "AppRunner",
     "Event",

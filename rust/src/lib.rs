@@ -64,5 +64,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "FORM_CONTROLS",
         PyFrozenSet::new(m.py(), flags::FORM_CONTROLS)?,
     )?;
+    m.add("VOID_ELEMENTS", PyFrozenSet::new(m.py(), render::VOID)?)?;
     Ok(())
 }

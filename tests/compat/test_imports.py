@@ -21,7 +21,20 @@ def run(code: str) -> str:
 
 
 def test_htag_core_names():
-    from htag.core import HTML, App, AppRunner, GTag, State, States, current_request, prevent, stop
+    from htag.core import (
+        HTML,
+        VOID_ELEMENTS,
+        App,
+        AppRunner,
+        GTag,
+        State,
+        States,
+        current_request,
+        prevent,
+        stop,
+    )
+
+    assert {"br", "img", "input"} <= VOID_ELEMENTS and "div" not in VOID_ELEMENTS
 
     assert AppRunner is App is htag.App
     assert issubclass(App, GTag)
