@@ -56,9 +56,14 @@ def test_gtag_input_is_a_form_control():
             self.field = GTag("input", _value="a")
             self.add(self.field)
 
+    from htag._core import F_FORM
+
     app = Form()
-    assert app.find_tag(app.field.id) is app.field
     assert app.field.tag == "input"
+    assert app.field._flags & F_FORM  # the client syncs its value, as for Tag.input
+    renamed = GTag("input")
+    renamed.tag = "div"
+    assert not renamed._flags & F_FORM
 
 
 def test_fragment_tag_is_none():
