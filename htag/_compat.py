@@ -1,4 +1,4 @@
-"""Import paths that moved: `htag.tag`, `htag.web`, `htag.state`... keep working.
+"""Import paths that moved: `htag.tag`, `htag.web`, `htag.runner`... keep working.
 
 htag 2's modules and our first layout put everything at the top of the package;
 the code now lives in two layers, `htag.core` and `htag.server`. An old name is an
@@ -17,6 +17,9 @@ from collections.abc import Sequence
 
 MOVED = {
     "htag.tag": "htag.core",  # GTag, Tag (upstream's home of `Tag`)
+    "htag.runner": "htag.core",  # AppRunner (the App), Event
+    "htag.exceptions": "htag.core.errors",
+    "htag.context": "htag.core.context",  # current_request
     "htag.app": "htag.core.app",
     "htag.state": "htag.core.state",
     "htag.css": "htag.core.css",

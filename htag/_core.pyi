@@ -15,13 +15,15 @@ F_EXTRA: Final[int]  # 64: instance statics, pending js, or tags built by lambda
 F_FORM: Final[int]  # 128: a form control (see FORM_CONTROLS)
 F_PLAIN: Final[int]  # 256: a plain tag class (`Tag.td`): instances may become leaves
 F_ATTRS: Final[int]  # 512: Python attributes set on the instance
+F_ADD: Final[int]  # 1024: the class overrides `add`: tags built inside it go through it
 F_MOUNT_MASK: Final[int]  # the flags mounting must look at
+VOID_ELEMENTS: Final[frozenset[str]]  # rendered without content or closing tag: br, img, input...
 FORM_CONTROLS: Final[frozenset[str]]  # tags whose value the client syncs: input, textarea, select
 
 class Node:
     """A tag: name, attributes, children, parent link and cached HTML, in Rust."""
 
-    tag: str
+    tag: str | None  # None for a fragment
     _hid: str
     _is_app: bool
     _building: bool

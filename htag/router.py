@@ -197,19 +197,20 @@ class Router(Tag.div):
 
     # -- configuration ----------------------------------------------------------
 
-    def add_route(self, path: str, page: Page) -> None:
-        """Maps `path` (`"/users/:id"`) to `page`, a Tag class (or any callable
-        returning a tag) called with the `:params` as string keyword arguments."""
+    def add_route(self, path: str, component: Page) -> None:
+        """Maps `path` (`"/users/:id"`) to `component`, a Tag class (or any callable
+        returning a tag) called with the `:params` as string keyword arguments.
+        (`component` is htag 2's name of the argument.)"""
         if not isinstance(path, str):
             raise TypeError(f"a route path must be a str, not {type(path).__name__}")
-        if not callable(page):
+        if not callable(component):
             raise TypeError(f"the page of route {path!r} must be a Tag class or a callable")
-        self._routes.append(_Route.compile(path, page))
-        logger.debug("route %r -> %s", path, getattr(page, "__name__", page))
+        self._routes.append(_Route.compile(path, component))
+        logger.debug("route %r -> %s", path, getattr(component, "__name__", component))
 
-    def set_not_found(self, page: Page | None) -> None:
+    def set_not_found(self, component: Page | None) -> None:
         """The page for unknown paths (None: the default `NotFound`)."""
-        self._not_found = page
+        self._not_found = component
 
     @property
     def page(self) -> GTag | None:

@@ -653,6 +653,8 @@ function eventData(el, ev) {
     if (isToggle(el)) { data.checked = el.checked; data.value = el.type === 'checkbox' ? el.checked : el.value; }
     else if (el.tagName === 'SELECT') data.value = selectValue(el);
     else if (el.type !== 'file') data.value = el.value;
+  } else if (el && el.value !== undefined && el.value !== null && typeof el.value !== 'object') {
+    data.value = el.value; // htag 2: <button value="x"> (also <option>, <li>, <meter>...) sends it
   }
   if (ev) {
     if (typeof KeyboardEvent !== 'undefined' && ev instanceof KeyboardEvent) {
@@ -965,9 +967,35 @@ function onDrop(why) {
   state.mode = 'connecting';
   stopHeartbeat();
   stopPolling();
+  abandonPending();
+  scheduleReconnect();
+}
+
+// Replies the server will never send (their connection is gone) resolve with undefined.
+function abandonPending() {
   var queued = new Set(outbox.map(function (m) { return m.data && m.data.callback_id; }));
   pending.forEach(function (p, cid) { if (!queued.has(cid)) settle(cid, undefined, true); });
-  scheduleReconnect();
+}
+
+/* htag 2's window.fallback() (and fallback_pure_http()): user JS leaves the
+   WebSocket for SSE + POST (or pure HTTP), as if it had failed; reconnections
+   then start from that transport. Not a drop: no dev reload. */
+function fallback(to) {
+  to = to === 'http' ? 'http' : 'sse';
+  if (state.connected && (state.mode === to || (to === 'sse' && state.mode === 'http'))) return;
+  log('fallback to', to);
+  var ws = state.ws, es = state.es;
+  state.ws = null; // their close handlers see they are no longer the live connection
+  if (ws) { try { ws.close(); } catch (e) { /* ignore */ } }
+  if (es && to === 'http') { state.es = null; es.close(); }
+  state.connected = false;
+  state.mode = 'connecting';
+  stopHeartbeat();
+  stopPolling();
+  abandonPending();
+  state.lastMode = to;
+  state.backoff = BACKOFF_MIN;
+  connect();
 }
 
 // --- WebSocket
@@ -1249,7 +1277,8 @@ function showToast(text) {
 
 // ==================== src/boot.js =================================================
 /* boot.js -- runs last: publishes the only globals of the client (htag_on and
-   htag_event, which the rendered markup and user JS call, and window.htag),
+   htag_event, which the rendered markup and user JS call, htag 2's fallback()
+   and fallback_pure_http(), and window.htag),
    then connects. `window.htag_no_connect = true` set before the script loads
    skips the connection, so that tests can use `htag._morph` on a static page.
    `htag._morph(hidOrElement, html, policy)` morphs with the given policy
@@ -1257,6 +1286,8 @@ function showToast(text) {
 
 window.htag_event = htag_event;
 window.htag_on = htag_on;
+window.fallback = function () { fallback('sse'); }; // htag 2's names
+window.fallback_pure_http = function () { fallback('http'); };
 window.htag = {
   version: VERSION,
   get mode() { return state.connected ? state.mode : 'connecting'; },

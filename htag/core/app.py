@@ -35,7 +35,15 @@ class _ASGI:
 
 
 class App(GTag):
-    """Base class of an htag application (also `Tag.App`); renders as `<body>`."""
+    """Base class of an htag application (also `Tag.App`, htag 2's `AppRunner`).
+
+    Subclass it and build the page in `init(...)`; it renders as `<body>`. Each browser
+    session gets its own instance when served by `WebApp(MyApp)` or
+    `ChromeApp(MyApp)` (`MyApp.app` is the ASGI application). Hooks: `on_mount()`
+    when shown (again after a page reload), `on_unmount()`, `on_destroy()` once when
+    the session is discarded. `find_tag(id)` / `find_tag(root, id)` look tags up;
+    `self.request` is the current Starlette request or WebSocket.
+    """
 
     _htag_tag = "body"
     app = _ASGI()
@@ -62,9 +70,22 @@ class App(GTag):
     def on_destroy(self) -> Any:
         """Called once when the session is discarded (never on a page reload)."""
 
-    def find_tag(self, tag_id: str) -> GTag | None:
-        """A mounted tag by internal id or by its HTML `id` (recently replaced ones too)."""
-        return self._engine.find(tag_id)
+    def find_tag(self, root_or_id: GTag | str, tag_id: str | None = None) -> GTag | None:
+        """A tag by internal id or by its HTML `id`: `find_tag(id)` searches the App
+        (recently replaced tags too), htag 2's `find_tag(root, id)` searches `root`
+        and its descendants."""
+        if tag_id is None:
+            if not isinstance(root_or_id, str):
+                raise TypeError("find_tag(id) or find_tag(root, id): the id must be a str")
+            return self._engine.find(root_or_id)
+        root = root_or_id
+        if root is self:
+            return self._engine.find(tag_id)
+        found = self._engine.find(tag_id)
+        if found is not None and (found is root or any(a is root for a in found._ancestors())):
+            return found
+        with self._lock:
+            return root._find(tag_id)
 
     # -- what the server asks of a session's App --------------------------------
 

@@ -9,8 +9,12 @@ import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .errors import HtagEventError
+
 if TYPE_CHECKING:
     from .tag import GTag
+
+__all__ = ["Event", "HtagEventError", "prevent", "stop"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -18,20 +22,38 @@ PREVENT = 1
 STOP = 2
 
 
-class HtagEventError(Exception):
-    """An event callback was used in a way htag cannot honour."""
-
-
 class Event:
-    """What a callback receives: `e.target`, `e.name`, `e.value`, any sent key as an attribute."""
+    """What a callback receives.
 
-    __slots__ = ("data", "name", "target", "value")
+    `e.target` the tag, `e.id` its id, `e.name` the event name (`"click"`), `e.value`
+    the sent `value` (an input's text, a checkbox's state, a form's fields as a dict)
+    or, when the client sent an object without `value` (`htag_event(id, "x", {...})`),
+    that whole object; every sent key reads as an attribute (`e.key`, `e.pageX`,
+    `e.x`...; a missing one is None), and `e["field"]` reads a form field (or any
+    sent key). `e.data` is the sent object as it came.
 
-    def __init__(self, target: GTag, name: str, data: Any) -> None:
+    Built as `Event(target, name, data)`, or as in htag 2, `Event(target, message)`
+    with `message = {"id": ..., "event": ..., "data": ...}`.
+    """
+
+    __slots__ = ("data", "id", "name", "target", "value")
+
+    def __init__(self, target: GTag, name: str | dict[str, Any], data: Any = None) -> None:
+        tag_id = target._hid  # what the client names the tag by (htag 2's `e.id`)
+        if isinstance(name, dict):  # htag 2's Event(target, message)
+            message = name
+            name, data = str(message.get("event") or ""), message.get("data")
+            tag_id = str(message.get("id") or tag_id)
         self.target = target
+        self.id = tag_id
         self.name = name
         self.data = data if isinstance(data, dict) else {}
-        self.value = self.data.get("value") if isinstance(data, dict) else data
+        if not isinstance(data, dict):
+            self.value = data
+        elif "value" in data:
+            self.value = data["value"]
+        else:  # htag 2: a sent object without `value` is the value
+            self.value = {k: v for k, v in data.items() if k != "callback_id"}
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):
@@ -43,9 +65,9 @@ class Event:
 
     def __getitem__(self, field: str) -> Any:
         value = self.value
-        if isinstance(value, dict):
-            return value.get(field)
-        return self.data.get(field)
+        if isinstance(value, dict) and field in value:
+            return value[field]
+        return getattr(self, field)
 
     def __repr__(self) -> str:
         return f"<Event {self.name} on {self.target!r}>"

@@ -13,7 +13,14 @@ _RESERVED = {"call", "bind"}
 
 
 class TagCreator:
-    """`Tag.div` -> the tag class for `<div>`; `Tag(...)` -> a fragment."""
+    """The factory of tags (`htag.Tag`): `Tag.div` is the tag class for `<div>`.
+
+    `Tag.div("text", Tag.b("bold"), _class="c", _onclick=callback)` makes one;
+    `Tag.my_widget` is `<my-widget>` (underscores become dashes); `class Card(Tag.div)`
+    defines a component (implement `init`). `Tag(...)` is a fragment: children with no
+    wrapper element. `Tag.App` is the App class. Names of tag methods (`Tag.add`,
+    `Tag.CALL`...) raise AttributeError.
+    """
 
     def __init__(self) -> None:
         self._registry: dict[str, type[GTag]] = {}
@@ -29,7 +36,7 @@ class TagCreator:
             return klass
         if name == "App":
             return App
-        if name in _RESERVED or hasattr(GTag, name) or hasattr(GTag, name.lower()):
+        if name.lower() in _RESERVED or hasattr(GTag, name) or hasattr(GTag, name.lower()):
             raise AttributeError(f"{name!r} is a tag method and cannot be used as a tag name")
         tag_name = name.lower().replace("_", "-")
         if not _core.valid_tag_name(tag_name):
@@ -44,7 +51,9 @@ class TagCreator:
 
 
 class Fragment(GTag):
-    """Groups children without a wrapper element."""
+    """Groups children without a wrapper element (`Tag(...)`); its `tag` is None."""
+
+    _htag_fragment = True
 
 
 Tag = TagCreator()

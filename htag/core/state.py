@@ -440,8 +440,8 @@ class State(_Reactive, Generic[T]):
     __hash__ = object.__hash__  # identity: States live in sets/dict keys
 
     def __new__(cls, value: T | State[T]) -> State[T]:
-        if isinstance(value, State):
-            return value
+        if isinstance(value, (State, StateProxy)):  # a proxy: writes still reach its State
+            return value  # type: ignore[return-value]
         return super().__new__(cls)
 
     def __init__(self, value: T) -> None:
@@ -463,10 +463,10 @@ class State(_Reactive, Generic[T]):
     def value(self, value: T) -> None:
         self.set(value)
 
-    def get(self, *args: Any) -> Any:
+    def get(self, *args: Any, **kwargs: Any) -> Any:
         """The value, or ``value.get(*args)`` for dict-likes."""
         value = self._read()
-        return value.get(*args) if args else value
+        return value.get(*args, **kwargs) if args or kwargs else value
 
     def set(self, value: T) -> T:
         """Replace the value; notify unless it is the same (see ``_same``)."""
@@ -475,7 +475,8 @@ class State(_Reactive, Generic[T]):
         def action() -> tuple[T, bool]:
             old = self._value
             _set_value(self, value)  # the slot itself: no trip through _Reactive.__setattr__
-            return value, not _same(old, value)
+            # `s.value = s.value` after an in-place change (htag 2's way to say "it changed")
+            return value, not _same(old, value) or (value is old and not _is_plain(value))
 
         return self._write(action)
 
@@ -569,7 +570,17 @@ class StateProxy(_Reactive):
         return hash(self._read())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._read()(*args, **kwargs)
+        """Calls a callable target; otherwise (as htag 2) ``proxy()`` is its value, so
+        a proxy renders as a reactive child or attribute."""
+        target = self._read()
+        if not args and not kwargs and not callable(target):
+            return target
+        return target(*args, **kwargs)
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        """The target (htag 2's ``proxy.get()``), or ``target.get(*args)`` for dict-likes."""
+        target = self._read()
+        return target.get(*args, **kwargs) if args or kwargs else target
 
     def _read(self) -> Any:
         self._root._track()

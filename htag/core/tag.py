@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from .. import _core
 from .._core import (  # rust/src/tree/flags.rs
+    F_ADD,
     F_ATTRS,
     F_EVENTS,
     F_EXTRA,
@@ -24,16 +25,18 @@ from .._core import (  # rust/src/tree/flags.rs
     F_STATICS,
 )
 from .classlist import ReactiveClass
+from .context import current_request
 from .css import scope_css
 from .events import event_flags
 from .html import HTML
-from .state import State
+from .state import State, StateProxy
 from .statics import forget_class, render_statics
 
 # kinds of reactive dependency
 CONTENT = 0
 ATTRS = 1
 
+_HOOK_NAMES = frozenset({"on_mount", "on_unmount"})
 _NODE_FIELDS = frozenset({"_hid", "_is_app", "_building", "tag", "id", "text"})  # stored in Rust
 
 
@@ -53,9 +56,18 @@ class _Dependent:
 
 
 class GTag(_core.Node):
-    """A tag. Subclass a concrete tag class (`Tag.div`) and implement `init`."""
+    """A tag: an HTML element with attributes, children and events.
+
+    Usually made through `Tag` (`Tag.div("x", _class="c", _onclick=cb)`); components
+    subclass a tag class and implement `init(*args, **kwargs)`, never `__init__`.
+    A class without an element name (`GTag` itself, `class X(GTag)`) takes it from
+    its first positional argument, as in htag 2: `GTag("span", "x")`, `X("p")`;
+    without one it is a `div`, and `GTag(None, ...)` is a fragment. A class may also
+    name its element with `tag = "span"`.
+    """
 
     _htag_tag: ClassVar[str | None] = None
+    _htag_fragment: ClassVar[bool] = False  # `Tag(...)`: never takes a name from its args
     statics: ClassVar[Any] = []
     styles: ClassVar[str | None] = None
     _htag_scope: ClassVar[str | None] = None
@@ -65,6 +77,10 @@ class GTag(_core.Node):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        named = cls.__dict__.get("tag", _NO_NAME)
+        if named is None or isinstance(named, str):  # htag 2: `class X(GTag): tag = "span"`
+            cls._htag_tag = named.replace("_", "-") if named else None
+            delattr(cls, "tag")  # the element name lives in Rust (Node.tag)
         if "styles" in cls.__dict__ and cls.styles:
             cls._htag_scope = f"htag-{cls.__name__}"
             scoped = scope_css(cls.styles, cls._htag_scope)
@@ -75,16 +91,28 @@ class GTag(_core.Node):
         hooks = cls.on_mount is not GTag.on_mount or cls.on_unmount is not GTag.on_unmount
         statics = any(k.__dict__.get("statics") for k in cls.__mro__)
         flags = (F_HOOKS if hooks else 0) | (F_STATICS if statics else 0)
+        if cls.add is not GTag.add:  # a composite: what is built inside it goes through its add()
+            flags |= F_ADD
         # plain tag classes get the Rust constructor (and their unreferenced static
         # instances may become plain Rust data); components keep the Python one
         if cls.__init__ in (GTag.__init__, _core.Node._fast_init):
-            plain = cls.init is GTag.init and not any(k.__dict__.get("_htag_scope") for k in cls.__mro__)
+            plain = (
+                cls.init is GTag.init
+                and not any(k.__dict__.get("_htag_scope") for k in cls.__mro__)
+                and not _named_by_args(cls)
+            )
             cls.__init__ = _core.Node._fast_init if plain else GTag.__init__
             if plain and not hooks and not statics:
                 flags |= F_PLAIN
         cls._htag_meta = (cls._htag_tag, flags)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if _named_by_args(type(self)):
+            if args:
+                name, args = args[0], args[1:]
+                self.tag = None if name is None else str(name).replace("_", "-")
+            else:
+                self.tag = "div"
         plain: dict[str, Any] | None = None
         for key, value in kwargs.items():
             if key[0] == "_":
@@ -95,7 +123,7 @@ class GTag(_core.Node):
                     self[name] = value
             else:
                 object.__setattr__(self, key, value)
-                self._mark(F_ATTRS)
+                self._mark(F_ATTRS | F_HOOKS if key in _HOOK_NAMES else F_ATTRS)
                 if plain is None:
                     plain = {}
                 plain[key] = value
@@ -135,7 +163,10 @@ class GTag(_core.Node):
 
     @property
     def id(self) -> str:
-        return self._hid
+        """The element's `id`: the one set with `tag.id = ...` (or `tag["id"]`), else the
+        internal id (also `_id=...`); events find the tag by the internal id either way."""
+        given = self._get_attr("id")
+        return given if type(given) is str else self._hid
 
     @id.setter
     def id(self, value: str) -> None:
@@ -147,7 +178,7 @@ class GTag(_core.Node):
 
     def add(self, *items: Any) -> GTag:
         """Appends children: str, tags, lists/tuples, callables and States (reactive)."""
-        if any(isinstance(i, (list, tuple)) for i in items):
+        if any(isinstance(i, _SEQUENCES) and type(i) is not StateProxy for i in items):
             items = tuple(_flatten_items(items, []))
         app = self.root
         moved: list[GTag] = []
@@ -198,7 +229,8 @@ class GTag(_core.Node):
         return [*other, self] if isinstance(other, list) else [other, self]
 
     def remove(self, item: Any = None) -> GTag:
-        """Removes a child, or (without argument) removes this tag from its parent."""
+        """Removes a child, or (without argument) removes this tag from its parent.
+        Removing what is not a child does nothing (as in htag 2)."""
         if item is None:
             parent = self.parent
             if parent is not None:
@@ -208,7 +240,7 @@ class GTag(_core.Node):
         with self._guard():
             app = self.root
             if not self._remove_child(item):
-                raise ValueError(f"{item!r} is not a child of {self!r}")
+                return self
             if app is not None:
                 app._engine.content_changed(self)
             if isinstance(item, GTag):
@@ -361,8 +393,8 @@ class GTag(_core.Node):
             if not (isinstance(value, ReactiveClass) and name in value.removed):
                 self["class"] = ReactiveClass.wrap(value, remove={name})
         elif name in self._classes():
-            rest = [c for c in self._classes() if c != name]
-            self["class"] = " ".join(rest) if rest else None
+            # htag 2 keeps an empty `class=""` once the last class is gone
+            self["class"] = " ".join(c for c in self._classes() if c != name)
         return self
 
     def toggle_class(self, name: str) -> GTag:
@@ -370,14 +402,14 @@ class GTag(_core.Node):
 
     # -- updates -------------------------------------------------------------
 
-    def call_js(self, js: str) -> GTag:
-        """Runs `js` in the client with the next update."""
+    def call_js(self, script: str) -> GTag:
+        """Runs the JavaScript `script` in the client with the next update."""
         with self._guard():
             app = self.root
             if app is not None:
-                app._engine.queue_js(js)
+                app._engine.queue_js(script)
             else:
-                self.__dict__.setdefault("_htag_pending_js", []).append(js)
+                self.__dict__.setdefault("_htag_pending_js", []).append(script)
                 self._mark(F_EXTRA)
         return self
 
@@ -395,6 +427,8 @@ class GTag(_core.Node):
             return  # stored in Rust, with its own change tracking
         if not self._flags & F_ATTRS:
             self._mark(F_ATTRS)  # this object now holds state: it must stay an object
+        if name in _HOOK_NAMES:
+            self._mark(F_HOOKS)  # htag 2: `tag.on_mount = f` is called like the method
         if name[0] != "_":
             if name == "statics":
                 self._mark(F_EXTRA)
@@ -455,7 +489,17 @@ class GTag(_core.Node):
     def request(self) -> Any:
         """The current Starlette Request/WebSocket of the session."""
         app = self.root
-        return app._current_request if app is not None else None
+        request = app._current_request if app is not None else None
+        return request if request is not None else current_request.get()
+
+
+_NO_NAME = object()
+_SEQUENCES = (list, tuple)
+
+
+def _named_by_args(cls: type[GTag]) -> bool:
+    """Whether instances of `cls` take their element name from their first argument."""
+    return cls._htag_tag is None and not cls._htag_fragment
 
 
 def _same_attr(old: Any, new: Any) -> bool:
@@ -468,7 +512,7 @@ def _same_attr(old: Any, new: Any) -> bool:
 
 def _flatten_items(items: Any, out: list[Any]) -> list[Any]:
     for item in items:
-        if isinstance(item, (list, tuple)):
+        if isinstance(item, _SEQUENCES) and type(item) is not StateProxy:  # a proxy is reactive
             _flatten_items(item, out)
         else:
             out.append(item)

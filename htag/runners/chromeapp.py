@@ -39,6 +39,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..core.errors import HtagError
 from ..server.serve import RELOAD_CHILD, free_port
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ _MACOS_APPS = (
 )
 
 
-class BrowserNotFoundError(RuntimeError):
+class BrowserNotFoundError(HtagError, RuntimeError):
     """No Chromium-based browser could be found to open the App's window."""
 
 

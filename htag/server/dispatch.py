@@ -19,7 +19,8 @@ from typing import Any
 
 from .._core import FORM_CONTROLS  # the tags marked F_FORM in Rust
 from ..core.app import App
-from ..core.events import Event, HtagEventError
+from ..core.errors import HtagError, HtagEventError
+from ..core.events import Event
 from ..core.frames import Frame, error_frame
 from ..core.tag import GTag
 
@@ -30,7 +31,7 @@ Send = Callable[[Frame], None]
 SYNC_EVENT = "htag:sync"
 
 
-class BadMessage(ValueError):
+class BadMessage(HtagError, ValueError):
     """A client message htag refuses (shape, unknown tag or event)."""
 
 

@@ -32,6 +32,30 @@ logger = logging.getLogger("htag")
 RELOAD_CHILD = "HTAG_RELOAD_CHILD"
 
 
+def server_for(server: str | None, options: dict[str, Any]) -> str:
+    """The server asked for; else uvicorn when an option is one only uvicorn knows
+    (htag 2's `run(**kwargs)` went to uvicorn: `ssl_certfile`, `proxy_headers`...), else
+    Granian."""
+    if server is not None:
+        return server
+    if options:
+        import inspect
+
+        from granian import Granian
+
+        try:
+            import uvicorn
+        except ImportError:  # not installed: Granian it is (and it names what it refuses)
+            return "granian"
+
+        granian = set(inspect.signature(Granian.__init__).parameters)
+        only_uvicorn = set(inspect.signature(uvicorn.Config.__init__).parameters) - granian
+        if any(name in only_uvicorn for name in options):
+            logger.info("options for uvicorn (%s): serving with uvicorn", ", ".join(sorted(options)))
+            return "uvicorn"
+    return "granian"
+
+
 def free_port(host: str) -> int:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         s.bind((host, 0))
@@ -43,7 +67,7 @@ def run(
     host: str = "127.0.0.1",
     port: int = 8000,
     *,
-    server: str = "granian",
+    server: str | None = None,
     open_browser: bool = True,
     reload: bool = False,
     exit_on_disconnect: bool = False,
@@ -54,11 +78,13 @@ def run(
     **server_options: Any,
 ) -> None:
     """Serves `webapp`; `port=0` picks a free port. Blocks until the server stops.
-    `debug=True`: development mode (see `WebApp.debug`). htag's log goes to stderr at
-    `log_level` unless the application set up logging itself (see `htag.server.logs`).
-    Bound to a loopback address, only loopback Host names are served unless
-    `WebApp(hosts=...)` says otherwise. `forwarded_allow_ips`: the proxies (addresses,
-    networks, `*`) whose X-Forwarded-For/-Proto are believed; none by default."""
+    `server`: "granian" or "uvicorn" (default: see `server_for`); the other options go
+    to that server. `debug=True`: development mode (see `WebApp.debug`). htag's log goes
+    to stderr at `log_level` unless the application set up logging itself (see
+    `htag.server.logs`). Bound to a loopback address, only loopback Host names are served
+    unless `WebApp(hosts=...)` says otherwise. `forwarded_allow_ips`: the proxies
+    (addresses, networks, `*`) whose X-Forwarded-For/-Proto are believed; none by default."""
+    server = server_for(server, server_options)
     if workers != 1:
         raise ValueError(
             "htag keeps sessions in memory and needs one worker per process: run several "

@@ -29,6 +29,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..core.app import App
+from ..core.context import current_request
 from ..core.frames import error_frame
 from .codec import decode_message, encode, is_refusal
 from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
@@ -81,7 +82,13 @@ class RawASGI:
 
 
 class WebApp:
-    """Serves an App class (one instance per browser session) or an App instance (shared)."""
+    """Serves an App class (one instance per browser session) or an App instance (shared).
+
+    `WebApp(MyApp).run()` serves it (Granian, or `server="uvicorn"`); `.app` is the
+    Starlette application, mountable under a sub-path. `on_instance(app)` or
+    `on_instance(app, request)` runs after each App is created; `debug=False` hides
+    tracebacks from the browser; `parano=True` obfuscates the frames.
+    """
 
     def __init__(
         self,
@@ -184,6 +191,24 @@ class WebApp:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
 
+    # -- htag 2's face ------------------------------------------------------------
+
+    @property
+    def instances(self) -> dict[str, App]:
+        """Session id -> its App, for the live sessions (a snapshot: e.g. to update
+        every session from a background task)."""
+        return {session.sid: session.app for session in self.sessions.all()}
+
+    @property
+    def tag_entity(self) -> type[App] | App:
+        """What this WebApp serves: the App class, or the shared App instance."""
+        return self.sessions.shared if self.sessions.shared is not None else self.sessions.factory
+
+    @property
+    def on_instance(self) -> Callable[..., Any] | None:
+        """Called with each new App (and the request, if it takes two arguments)."""
+        return self.sessions.on_instance
+
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any) -> AsyncIterator[None]:
         self._janitor = asyncio.create_task(self._sweep())
@@ -203,6 +228,7 @@ class WebApp:
     # -- pages and files -------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
+        current_request.set(request)  # this request's own context: nothing to reset
         if "n" in request.query_params and from_own_site(request.headers, request.url.scheme):
             old = request.session.get(SESSION_KEY)
             if old:
@@ -313,6 +339,7 @@ class WebApp:
     # -- WebSocket ---------------------------------------------------------------
 
     async def websocket(self, websocket: WebSocket) -> None:
+        current_request.set(websocket)  # this request's own context: nothing to reset
         headers = websocket.headers
         if not origin_allowed(
             headers.get("origin"), headers.get("host"), websocket.url.scheme, self.allowed_origins
@@ -381,6 +408,7 @@ class WebApp:
     # -- SSE and HTTP fallbacks --------------------------------------------------
 
     async def stream(self, request: Request) -> Response:
+        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is not None and not token_matches(session.token, request.query_params.get("token")):
             return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
@@ -408,6 +436,7 @@ class WebApp:
         )
 
     async def event(self, request: Request) -> Response:
+        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is None:
             return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})

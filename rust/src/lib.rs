@@ -58,10 +58,12 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("F_FORM", flags::F_FORM)?;
     m.add("F_PLAIN", flags::F_PLAIN)?;
     m.add("F_ATTRS", flags::F_ATTRS)?;
+    m.add("F_ADD", flags::F_ADD)?;
     m.add("F_MOUNT_MASK", flags::F_MOUNT_MASK)?;
     m.add(
         "FORM_CONTROLS",
         PyFrozenSet::new(m.py(), flags::FORM_CONTROLS)?,
     )?;
+    m.add("VOID_ELEMENTS", PyFrozenSet::new(m.py(), render::VOID)?)?;
     Ok(())
 }

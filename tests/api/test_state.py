@@ -322,14 +322,23 @@ def test_value_get_set_notify() -> None:
     assert rec.calls == [s, s]
 
 
-def test_identical_or_equal_writes_do_not_notify() -> None:
-    shared = [1, 2]
-    s, rec = watched(shared)
-    s.value = shared
+def test_equal_writes_do_not_notify() -> None:
+    s, rec = watched([1, 2])
     s.value = [1, 2]
     s.set([1, 2])
+    n = State(5)
+    n.value = 5
     assert rec.calls == []
     s.value = [1, 2, 3]
+    assert rec.calls == [s]
+
+
+def test_writing_back_the_same_mutable_object_notifies() -> None:
+    # htag 2's way to say "changed in place": `s.value = s.value` (see tests/compat)
+    shared = [1, 2]
+    s, rec = watched(shared)
+    shared.append(3)
+    s.value = shared
     assert rec.calls == [s]
 
 

@@ -236,7 +236,7 @@ class Calls(Tag.App):
 
     def compute(self, e):
         self.n.value += 1
-        return {"sum": e["a"] + e["b"], "echo": e.value if e.value is not None else e.data.get("tag")}
+        return {"sum": e["a"] + e["b"], "echo": e["tag"] if e["tag"] is not None else e.value}
 
     def double(self, e):
         return e.value * 2
@@ -248,6 +248,21 @@ class Calls(Tag.App):
 
     def fail(self, e):
         raise ValueError("nope")
+
+
+class Values(Tag.App):
+    """What `e.value` is for elements that are not form controls (htag 2)."""
+
+    def init(self):
+        self.out = State("")
+        Tag.button("x", _value="x", _id="valued", _onclick=self.show)
+        Tag.button("plain", _id="plain", _onclick=self.show)
+        Tag.div("div", _id="box", _onclick=self.show)
+        Tag.pre(self.out, _id="out")
+
+    def show(self, e):
+        value = e.value
+        self.out.value = json.dumps(sorted(value) if isinstance(value, dict) else value)
 
 
 # -- statics and call_js -------------------------------------------------------------------------------

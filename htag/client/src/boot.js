@@ -1,5 +1,6 @@
 /* boot.js -- runs last: publishes the only globals of the client (htag_on and
-   htag_event, which the rendered markup and user JS call, and window.htag),
+   htag_event, which the rendered markup and user JS call, htag 2's fallback()
+   and fallback_pure_http(), and window.htag),
    then connects. `window.htag_no_connect = true` set before the script loads
    skips the connection, so that tests can use `htag._morph` on a static page.
    `htag._morph(hidOrElement, html, policy)` morphs with the given policy
@@ -7,6 +8,8 @@
 
 window.htag_event = htag_event;
 window.htag_on = htag_on;
+window.fallback = function () { fallback('sse'); }; // htag 2's names
+window.fallback_pure_http = function () { fallback('http'); };
 window.htag = {
   version: VERSION,
   get mode() { return state.connected ? state.mode : 'connecting'; },

@@ -50,6 +50,8 @@ function eventData(el, ev) {
     if (isToggle(el)) { data.checked = el.checked; data.value = el.type === 'checkbox' ? el.checked : el.value; }
     else if (el.tagName === 'SELECT') data.value = selectValue(el);
     else if (el.type !== 'file') data.value = el.value;
+  } else if (el && el.value !== undefined && el.value !== null && typeof el.value !== 'object') {
+    data.value = el.value; // htag 2: <button value="x"> (also <option>, <li>, <meter>...) sends it
   }
   if (ev) {
     if (typeof KeyboardEvent !== 'undefined' && ev instanceof KeyboardEvent) {

@@ -76,9 +76,35 @@ function onDrop(why) {
   state.mode = 'connecting';
   stopHeartbeat();
   stopPolling();
+  abandonPending();
+  scheduleReconnect();
+}
+
+// Replies the server will never send (their connection is gone) resolve with undefined.
+function abandonPending() {
   var queued = new Set(outbox.map(function (m) { return m.data && m.data.callback_id; }));
   pending.forEach(function (p, cid) { if (!queued.has(cid)) settle(cid, undefined, true); });
-  scheduleReconnect();
+}
+
+/* htag 2's window.fallback() (and fallback_pure_http()): user JS leaves the
+   WebSocket for SSE + POST (or pure HTTP), as if it had failed; reconnections
+   then start from that transport. Not a drop: no dev reload. */
+function fallback(to) {
+  to = to === 'http' ? 'http' : 'sse';
+  if (state.connected && (state.mode === to || (to === 'sse' && state.mode === 'http'))) return;
+  log('fallback to', to);
+  var ws = state.ws, es = state.es;
+  state.ws = null; // their close handlers see they are no longer the live connection
+  if (ws) { try { ws.close(); } catch (e) { /* ignore */ } }
+  if (es && to === 'http') { state.es = null; es.close(); }
+  state.connected = false;
+  state.mode = 'connecting';
+  stopHeartbeat();
+  stopPolling();
+  abandonPending();
+  state.lastMode = to;
+  state.backoff = BACKOFF_MIN;
+  connect();
 }
 
 // --- WebSocket

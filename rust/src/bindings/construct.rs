@@ -12,7 +12,7 @@ use crate::context;
 use crate::escape::{valid_attr_name, valid_tag_name};
 use crate::hooks;
 use crate::intern;
-use crate::tree::flags::{tag_flags, F_APP, F_BUILDING};
+use crate::tree::flags::{tag_flags, F_ADD, F_APP, F_BUILDING};
 use crate::tree::walk::invalidate;
 use crate::tree::{Child, Node};
 
@@ -109,6 +109,11 @@ impl Node {
             return Ok(());
         };
         let parent = parent.bind(py);
+        if parent.borrow().flags & F_ADD != 0 {
+            // a composite component decides where its content goes
+            parent.call_method1("add", (slf,))?;
+            return Ok(());
+        }
         parent
             .borrow_mut()
             .children

@@ -7,24 +7,31 @@ use pyo3::prelude::*;
 
 use crate::escape::valid_tag_name;
 use crate::intern;
-use crate::tree::flags::{F_APP, F_BUILDING};
+use crate::tree::flags::{tag_flags, F_APP, F_BUILDING, F_FORM};
 use crate::tree::walk::invalidate;
 use crate::tree::Node;
 
 #[pymethods]
 impl Node {
-    /// The element name (`""` for a fragment).
+    /// The element name (None for a fragment, as in htag 2).
     #[getter]
-    fn tag(&self) -> &str {
-        &self.tag
+    fn tag(&self) -> Option<&str> {
+        (!self.tag.is_empty()).then_some(&*self.tag)
     }
 
+    /// Renames the element (None or `""`: a fragment); a form control's value
+    /// sync follows the new name.
     #[setter(tag)]
-    fn set_tag(slf: &Bound<'_, Self>, name: &str) -> PyResult<()> {
+    fn set_tag(slf: &Bound<'_, Self>, name: Option<&str>) -> PyResult<()> {
+        let name = name.unwrap_or_default();
         if !name.is_empty() && !valid_tag_name(name) {
             return Err(PyValueError::new_err(format!("invalid tag name {name:?}")));
         }
-        slf.borrow_mut().tag = intern::name(name);
+        {
+            let mut node = slf.borrow_mut();
+            node.tag = intern::name(name);
+            node.set_flag(F_FORM, tag_flags(name) & F_FORM != 0);
+        }
         invalidate(slf.py(), slf);
         Ok(())
     }

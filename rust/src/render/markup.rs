@@ -8,7 +8,8 @@ use crate::escape::{push_attr, push_raw_text, push_text};
 use crate::intern::push_auto_id;
 use crate::tree::{Attr, Child, TagView};
 
-const VOID: &[&str] = &[
+/// Elements without content or closing tag (exported to Python as `VOID_ELEMENTS`).
+pub const VOID: &[&str] = &[
     "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
     "track", "wbr",
 ];

@@ -11,6 +11,7 @@ use pyo3::prelude::*;
 
 use crate::tree::Node;
 use markup::hash_str;
+pub use markup::VOID;
 pub use values::attr_value;
 use walk::Renderer;
 

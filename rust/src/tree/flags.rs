@@ -25,6 +25,9 @@ pub const F_FORM: u16 = 128;
 pub const F_PLAIN: u16 = 256;
 /// Python attributes were set on the instance.
 pub const F_ATTRS: u16 = 512;
+/// The class overrides `add` (a composite component): tags built inside it (its
+/// `init`, a `with` block) join it through that method, as in htag 2.
+pub const F_ADD: u16 = 1024;
 /// What mounting must look at; every other node just joins the tree.
 pub const F_MOUNT_MASK: u16 = F_HOOKS | F_STATICS | F_EVENTS | F_LAMBDA | F_EXTRA | F_FORM;
 
@@ -49,7 +52,7 @@ mod tests {
     fn flags_are_distinct_bits() {
         let all = [
             F_APP, F_BUILDING, F_HOOKS, F_STATICS, F_EVENTS, F_LAMBDA, F_EXTRA, F_FORM, F_PLAIN,
-            F_ATTRS,
+            F_ATTRS, F_ADD,
         ];
         for (i, a) in all.iter().enumerate() {
             assert_eq!(a.count_ones(), 1);
