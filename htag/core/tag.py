@@ -24,6 +24,7 @@ from .._core import (  # rust/src/tree/flags.rs
     F_STATICS,
 )
 from .classlist import ReactiveClass
+from .context import current_request
 from .css import scope_css
 from .events import event_flags
 from .html import HTML
@@ -453,9 +454,11 @@ class GTag(_core.Node):
 
     @property
     def request(self) -> Any:
-        """The current Starlette Request/WebSocket of the session."""
+        """The current Starlette Request/WebSocket of the session (while a server builds
+        or renders the App: the request it is answering, see `context.py`)."""
         app = self.root
-        return app._current_request if app is not None else None
+        request = app._current_request if app is not None else None
+        return request if request is not None else current_request.get()
 
 
 def _same_attr(old: Any, new: Any) -> bool:

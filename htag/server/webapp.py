@@ -3,7 +3,8 @@
 Routes (relative to where it is mounted): `GET /` the page, `GET /ws` the WebSocket,
 `GET /stream` + `POST /event` the SSE fallback, `POST /event` with `"fallback": true`
 the pure-HTTP fallback, `GET /_htag/htag.<hash>.js` the client. Sessions ride on
-Starlette's signed cookie. The routes stay thin: they check the request
+Starlette's signed cookie (`session_cookie.py`: a host app's session stays
+`request.session`). The routes stay thin: they check the request
 (`security`), find the session (`sessions`), and hand the connection and its
 messages to the protocol engine (`protocol`).
 """
@@ -22,7 +23,6 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -36,6 +36,7 @@ from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
 from .protocol import Protocol
 from .security import RateLimiter, origin_allowed, parano_key, token_matches
+from .session_cookie import OwnSessionMiddleware, own_session
 from .sessions import Session, SessionManager
 
 logger = logging.getLogger("htag")
@@ -128,7 +129,7 @@ class WebApp:
                 middleware=[
                     Middleware(RawASGI),
                     Middleware(
-                        SessionMiddleware,
+                        OwnSessionMiddleware,
                         secret_key=self._secret,
                         session_cookie="htag_session",
                         same_site="lax",
@@ -152,6 +153,7 @@ class WebApp:
             self._janitor.cancel()
             self.protocol.close()
             self.sessions.shutdown()
+            await self.sessions.wait_destroyed()
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
         """Serves on Granian (default) or uvicorn: see `htag.server.serve.run`."""
@@ -166,20 +168,21 @@ class WebApp:
             "none",
             "same-origin",
         ):
-            old = request.session.get(SESSION_KEY)
+            old = own_session(request).get(SESSION_KEY)
             if old:
                 self.sessions.discard(old)
-            request.session.pop(SESSION_KEY, None)
-        session = self.sessions.get(request.session.get(SESSION_KEY))
+            own_session(request).pop(SESSION_KEY, None)
+        session = self.sessions.get(own_session(request).get(SESSION_KEY))
+        created = session is None
         if session is None:
             session = self.sessions.create(request)
-            request.session[SESSION_KEY] = session.sid
-        else:
-            session.app._remount()  # a reload (F5): unmount/mount, never destroy
+            own_session(request)[SESSION_KEY] = session.sid
         app = session.app
-        app._current_request = request
+        app._current_request = request  # hooks and the render read `self.request`
         try:
-            statics, body = app.render_page()
+            if not created:
+                app._remount()  # a reload (F5): unmount/mount, never destroy
+            statics, body = app.render_page()  # a new App's on_mount runs here
         finally:
             # not kept once the page is answered (it would hold its scope and the server's
             # response objects as long as the session lives); the WebSocket takes over
@@ -216,7 +219,7 @@ class WebApp:
         return self._parano_key(session) if self.parano else None
 
     def _session_of(self, request: Request | WebSocket) -> Session | None:
-        return self.sessions.get(request.session.get(SESSION_KEY))
+        return self.sessions.get(own_session(request).get(SESSION_KEY))
 
     def _last_connection_closed(self) -> None:
         if self.exit_on_disconnect and self.on_last_disconnect is not None:
