@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -73,8 +74,10 @@ class Scenario:
     expect_text: str = ""  # ... and shows once the reply is applied
 
     @property
-    def path(self) -> Path:
-        return HERE / self.file.partition(":")[0]
+    def spec(self) -> str:
+        """What `_serve.py` serves: the file's path, and `:NAME` if given."""
+        path, colon, name = self.file.partition(":")
+        return str(HERE / path) + colon + name
 
 
 SCENARIOS = [
@@ -248,54 +251,95 @@ class Outcome:
         )
 
 
-async def drive(url: str, scenario: Scenario, ours: bool) -> Outcome:
-    """Loads the page, connects as that side's client does, sends the scenario's event."""
-    outcome = Outcome()
-    async with httpx.AsyncClient(base_url=url, follow_redirects=True, timeout=TIMEOUT_S) as http:
-        for path in scenario.before:
-            (await http.get(path)).raise_for_status()
-        response = await http.get(scenario.page)
+class Client:
+    """A scripted browser tab of either side: the page over HTTP (its cookies kept), then
+    the WebSocket the way that side's client opens it; every frame received patches `page`."""
+
+    def __init__(self, url: str, ours: bool) -> None:
+        self.url = url
+        self.ours = ours
+        self.http = httpx.AsyncClient(base_url=url, follow_redirects=True, timeout=TIMEOUT_S)
+        self.ws: Any = None
+        self.page = Page("")
+        self._calls = 0
+
+    async def get(self, path: str) -> httpx.Response:
+        return await self.http.get(path)
+
+    async def load(self, path: str = "/") -> httpx.Response:
+        """Loads an App's page (the page it shows is `self.page`) and connects to it."""
+        response = await self.http.get(path)
         if response.status_code != 200:
-            outcome.error = f"page: HTTP {response.status_code}"
-            return outcome
-        page = Page(response.text)
-        outcome.page_text = page.text()
-        ws_url = "ws" + url[4:] + scenario.page.rstrip("/") + "/ws"
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in http.cookies.items())}
-        if ours:  # the page token, the render the page holds, and a same-origin Origin
+            return response
+        self.page = Page(response.text)
+        ws_url = "ws" + self.url[4:] + path.split("?")[0].rstrip("/") + "/ws"
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.http.cookies.items())}
+        if self.ours:  # the page token, the render the page holds, and a same-origin Origin
             token = re.search(r'data-htag-token="([^"]+)"', response.text)
             version = re.search(r'data-htag-version="([^"]+)"', response.text)
             ws_url += f"?token={token.group(1) if token else ''}&v={version.group(1) if version else ''}"
-            headers["Origin"] = url
-    async with websockets.connect(ws_url, additional_headers=headers, max_size=None) as ws:
+            headers["Origin"] = self.url
+        if self.ws is not None:
+            await self.ws.close()
+        self.ws = await websockets.connect(ws_url, additional_headers=headers, max_size=None)
+        await self.receive()  # the first frame: the body, or "the page is current"
+        return response
 
-        async def receive() -> dict[str, Any]:
-            frame = orjson.loads(await asyncio.wait_for(ws.recv(), TIMEOUT_S))
-            page.apply(frame)
-            return frame
+    async def receive(self) -> dict[str, Any]:
+        frame = orjson.loads(await asyncio.wait_for(self.ws.recv(), TIMEOUT_S))
+        self.page.apply(frame)
+        return frame
 
-        await receive()  # the first frame: the body, or "the page is current"
+    async def until(self, text: str) -> None:
+        """Receives frames until the page shows `text`."""
         deadline = time.monotonic() + TIMEOUT_S
-        while scenario.wait_text and scenario.wait_text not in page.text():
+        while text not in self.page.text():
             if time.monotonic() > deadline:
-                outcome.error = f"the page never showed {scenario.wait_text!r}"
-                return outcome
-            await receive()
-        target = page.body if scenario.target == "body" else page.element(scenario.target)
-        if target is None or htag_id(target) is None:
-            outcome.error = f"no element {scenario.target!r} in the page"
-            return outcome
-        data = dict(scenario.data(url + scenario.page), callback_id=CALLBACK_ID)
-        await ws.send(orjson.dumps({"id": htag_id(target), "event": scenario.event, "data": data}).decode())
+                raise TimeoutError(f"the page never showed {text!r}: {self.page.text()!r}")
+            await self.receive()
+
+    async def event(self, target: str, name: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Sends an event to the element of HTML id `target` ("body": the App), as the
+        client does (to its htag id); returns the reply (or an error frame)."""
+        element = self.page.body if target == "body" else self.page.element(target)
+        if element is None or htag_id(element) is None:
+            raise LookupError(f"no element {target!r} in the page")
+        self._calls += 1
+        callback_id = f"{CALLBACK_ID}-{self._calls}"
+        message = {"id": htag_id(element), "event": name, "data": dict(data or {}, callback_id=callback_id)}
+        await self.ws.send(orjson.dumps(message).decode())
         while True:
-            frame = await receive()
-            if frame.get("callback_id") == CALLBACK_ID:
-                break
-            if frame.get("action") == "error":  # upstream's error frames may carry no callback id
-                break
+            frame = await self.receive()
+            # upstream's error frames may carry no callback id
+            if frame.get("callback_id") == callback_id or frame.get("action") == "error":
+                return frame
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+        await self.http.aclose()
+
+
+async def drive(url: str, scenario: Scenario, ours: bool) -> Outcome:
+    """Loads the page, connects as that side's client does, sends the scenario's event."""
+    outcome = Outcome()
+    client = Client(url, ours)
+    try:
+        for path in scenario.before:
+            (await client.get(path)).raise_for_status()
+        response = await client.load(scenario.page)
+        if response.status_code != 200:
+            outcome.error = f"page: HTTP {response.status_code}"
+            return outcome
+        outcome.page_text = Page(response.text).text()
+        if scenario.wait_text:
+            await client.until(scenario.wait_text)
+        frame = await client.event(scenario.target, scenario.event, scenario.data(url + scenario.page))
+    finally:
+        await client.close()
     outcome.action = frame.get("action")
     outcome.result = frame.get("result")
-    outcome.text_after = page.text()
+    outcome.text_after = client.page.text()
     if outcome.action == "error":
         message = frame.get("message") or frame.get("traceback") or ""
         outcome.error = message.strip().splitlines()[-1][:160] if message.strip() else "error frame"
@@ -304,15 +348,15 @@ async def drive(url: str, scenario: Scenario, ours: bool) -> Outcome:
 
 class ExampleServer(RunningServer):
     """An example served by `_serve.py`: ready once its port accepts connections (a host
-    app has no `/favicon.ico`)."""
+    app has no `/favicon.ico`, and a page request would create a session)."""
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
-                httpx.get(self.url + "/", timeout=2)
+                socket.create_connection(("127.0.0.1", self.port), timeout=2).close()
                 return
-            except httpx.HTTPError:
+            except OSError:
                 time.sleep(0.1)
         tail = self.log_tail(3)
         self.stop()
@@ -320,12 +364,10 @@ class ExampleServer(RunningServer):
 
 
 @contextmanager
-def serve(scenario: Scenario, python: str, log_dir: Path) -> Iterator[ExampleServer]:
-    """The scenario's app served by `python` (ours or upstream's) on a free loopback port."""
+def serve(spec: str, python: str, log_dir: Path) -> Iterator[ExampleServer]:
+    """`FILE.py[:NAME]` served by `python` (ours or upstream's) on a free loopback port."""
     port = free_port()
-    log = log_dir / f"{scenario.name}-{Path(python).parent.parent.name}-{port}.log"
-    name = scenario.file.partition(":")[2]
-    spec = str(scenario.path) + (f":{name}" if name else "")
+    log = log_dir / f"{Path(spec.partition(':')[0]).stem}-{Path(python).parent.parent.name}-{port}.log"
     server = ExampleServer([python, str(HERE / "_serve.py"), spec, str(port)], port, log, placement(False))
     try:
         yield server
@@ -335,7 +377,7 @@ def serve(scenario: Scenario, python: str, log_dir: Path) -> Iterator[ExampleSer
 
 def run_side(scenario: Scenario, python: str, ours: bool, log_dir: Path) -> Outcome:
     try:
-        with serve(scenario, python, log_dir) as server:
+        with serve(scenario.spec, python, log_dir) as server:
             return asyncio.run(drive(server.url, scenario, ours))
     except Exception as e:  # noqa: BLE001 - one app failing is a row of the table, not the end
         return Outcome(error=f"{type(e).__name__}: {e}"[:160])
