@@ -2,6 +2,9 @@
 Granian server answers its event as it does on upstream 2.0.28 (the expectations of
 `examples/htag2/compare.py`, which checks them on both sides)."""
 
+# `tag <= child` is htag's append operator, not a comparison
+# ruff: noqa: B015
+
 from __future__ import annotations
 
 import asyncio
