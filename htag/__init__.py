@@ -18,7 +18,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from . import _compat
-from .core import HTML, App, Event, GTag, HtagEventError, State, States, Tag, prevent, stop
+from .core import HTML, App, Event, GTag, HtagEventError, State, States, Tag, current_request, prevent, stop
 from .core import app as _app_module
 
 try:
@@ -61,6 +61,7 @@ __all__ = [
     "Tag",
     "WebApp",
     "__version__",
+    "current_request",
     "prevent",
     "stop",
 ]

@@ -2,7 +2,7 @@
 update engine. Pure Python over the Rust `_core`; it knows nothing of the web layer
 (`htag.server`), which sits on top of it.
 
-Modules, bottom to top: `html`, `state`, `css`, `events`, `frames`, `statics`,
+Modules, bottom to top: `html`, `context` (the request being answered), `state`, `css`, `events`, `frames`, `statics`,
 `tag` (GTag), `classlist`, `render_hooks` (what Rust calls while rendering),
 `engine` (dirty sets -> frames), `app`, `factory` (`Tag`).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import render_hooks as _render_hooks  # noqa: F401 - registers the render hooks with Rust
 from .app import App
+from .context import current_request
 from .events import Event, HtagEventError, prevent, stop
 from .factory import Fragment, Tag, TagCreator
 from .html import HTML
@@ -28,6 +29,7 @@ __all__ = [
     "States",
     "Tag",
     "TagCreator",
+    "current_request",
     "prevent",
     "stop",
 ]

@@ -10,8 +10,7 @@ import asyncio
 from _support import compare, serve_app
 from starlette.requests import Request
 
-from htag import Tag
-from htag.core.context import current_request
+from htag import Tag, current_request
 from htag.server.sessions import SessionManager
 
 
