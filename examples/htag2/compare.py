@@ -380,7 +380,7 @@ def run_side(scenario: Scenario, python: str, ours: bool, log_dir: Path) -> Outc
         with serve(scenario.spec, python, log_dir) as server:
             return asyncio.run(drive(server.url, scenario, ours))
     except Exception as e:  # noqa: BLE001 - one app failing is a row of the table, not the end
-        return Outcome(error=f"{type(e).__name__}: {e}"[:160])
+        return Outcome(error=" ".join(f"{type(e).__name__}: {e}".split())[:160])  # one table line
 
 
 # --------------------------------------------------------------------------- the table
