@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -80,7 +81,7 @@ request_probe = WebApp(RequestProbe, secret_key=SECRET)
 class Loaded(Tag.div):
     async def on_mount(self):
         await asyncio.sleep(0.01)
-        self <= "loaded"
+        self <= f"loaded {self.id}"
 
 
 class Leaving(Tag.div):
@@ -105,12 +106,19 @@ class Lifecycle(Tag.App):
         self.box <= self.leaving
         Tag.button("add", _id="add", _onclick=self.add_loaded)
         Tag.button("remove", _id="remove", _onclick=self.remove_leaving)
+        Tag.button("thread", _id="thread", _onclick=self.add_from_a_thread)
 
     def add_loaded(self, e):
         self.box <= Loaded(_id="loaded")
 
     def remove_leaving(self, e):
         self.leaving.remove()
+
+    def add_from_a_thread(self, e):
+        def work():
+            self.box <= Loaded(_id="threaded")
+
+        threading.Thread(target=work).start()
 
     async def on_destroy(self):
         await asyncio.sleep(0.01)

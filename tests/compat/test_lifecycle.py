@@ -63,16 +63,18 @@ def test_hooks_of_tags_added_or_removed_in_a_callback_run_at_once(tmp_path):
             await client.load("/")
             reply = await client.event("add", "click")
             assert reply["action"] == "update"
-            await client.until("loaded")  # the async on_mount ran, on this same connection
+            await client.until("loaded loaded")  # the async on_mount ran, on this same connection
             await client.event("remove", "click")
             await client.until("left")  # the generator on_unmount ran to its end
+            await client.event("thread", "click")  # a tag added by another thread
+            await client.until("loaded threaded")  # its hook went to the session's loop
             return client.page.text()
         finally:
             await client.close()
 
     with serve_app("lifecycle", tmp_path) as server:
         text = asyncio.run(scenario(server.url))
-    assert "loaded" in text and "going" not in text
+    assert "loaded loaded" in text and "going" not in text
 
 
 @pytest.fixture
