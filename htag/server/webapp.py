@@ -184,9 +184,10 @@ class WebApp:
                 app._remount()  # a reload (F5): unmount/mount, never destroy
             statics, body = app.render_page()  # a new App's on_mount runs here
         finally:
-            # not kept once the page is answered (it would hold its scope and the server's
-            # response objects as long as the session lives); the WebSocket takes over
-            app._current_request = None
+            # until the WebSocket takes over, a task started by on_mount still reads
+            # `self.request` (as in htag 2): a copy detached from the server's receive/send,
+            # which are not kept as long as the session lives
+            app._current_request = Request(request.scope)
         config = {
             "base": request.scope.get("root_path", "").rstrip("/") + "/",
             "token": session.token,

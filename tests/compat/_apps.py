@@ -32,7 +32,8 @@ def describe(request) -> str:
 
 
 class RequestProbe(Tag.App):
-    """Shows what `self.request` is in init and in on_mount."""
+    """Shows what `self.request` is in init and in on_mount; records what a task started
+    by on_mount reads once the page is answered."""
 
     def init(self):
         Tag.p(f"init: {describe(self.request)}")
@@ -40,6 +41,11 @@ class RequestProbe(Tag.App):
 
     def on_mount(self):
         self <= Tag.p(f"mount: {describe(self.request)}")
+        self.later = asyncio.create_task(self.read_later())
+
+    async def read_later(self):
+        await asyncio.sleep(0.05)  # the page has been answered
+        record(f"task: {describe(self.request)} {self.request.headers.get('x-probe')}")
 
 
 class SessionReader(Tag.App):

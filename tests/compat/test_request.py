@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
-from _support import compare, serve_app
+from _support import compare, serve_app, wait_for
 from starlette.requests import Request
 
 from htag import Tag, current_request
@@ -30,6 +30,17 @@ def test_request_in_init_and_on_mount_on_a_real_server(tmp_path):
     assert "mount: Request /" in text
     # no host session: request.session is htag's own (empty for the App), not an error
     assert "session in init: {}" in text
+
+
+def test_a_task_started_by_on_mount_reads_the_request_after_the_page(tmp_path, monkeypatch):
+    records = tmp_path / "records.txt"
+    monkeypatch.setenv("HTAG_TEST_LOG", str(records))  # read by _apps.record in the server
+
+    with serve_app("request_probe", tmp_path) as server:
+        page = compare.httpx.get(server.url + "/", headers={"X-Probe": "p1"})  # no WebSocket
+        assert page.status_code == 200
+        wait_for(lambda: records.exists() and records.read_text().strip() != "")
+    assert records.read_text().splitlines() == ["task: Request / p1"]
 
 
 def test_host_session_is_request_session(tmp_path):
