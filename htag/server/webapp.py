@@ -29,6 +29,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from ..core.app import App
+from ..core.context import current_request
 from ..core.frames import error_frame
 from .codec import decode_message, encode, is_refusal
 from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
@@ -61,6 +62,19 @@ class RawASGI:
         if scope["type"] == "websocket":
             scope[self.KEY] = (receive, send)
         await self.app(scope, receive, send)
+
+
+def answering(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+    """`htag.current_request` is the request while `endpoint` answers it (as in htag 2)."""
+
+    async def answer(request: Request) -> Response:
+        token = current_request.set(request)
+        try:
+            return await endpoint(request)
+        finally:
+            current_request.reset(token)
+
+    return answer
 
 
 class WebApp:
@@ -118,10 +132,10 @@ class WebApp:
         if self._app is None:
             self._app = Starlette(
                 routes=[
-                    Route("/", self.page, methods=["GET"]),
+                    Route("/", answering(self.page), methods=["GET"]),
                     WebSocketRoute("/ws", self.websocket),
                     Route("/stream", self.stream, methods=["GET"]),
-                    Route("/event", self.event, methods=["POST"]),
+                    Route("/event", answering(self.event), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
                     Route("/favicon.ico", self.favicon, methods=["GET"]),
                     Route("/logo.png", self.favicon, methods=["GET"]),
@@ -260,6 +274,7 @@ class WebApp:
             await websocket.close(code=1008)
             return
         await websocket.accept()
+        current_request.set(websocket)  # for this socket's task and the tasks it starts
         if session is None:
             await websocket.send_text(encode({"action": "reload"}))
             await websocket.close()

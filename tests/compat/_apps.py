@@ -17,7 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from starlette.responses import PlainTextResponse, RedirectResponse
 from starlette.routing import Mount, Route
 
-from htag import Tag, WebApp
+from htag import Tag, WebApp, current_request
 
 SECRET = "compat-test-secret"
 
@@ -60,7 +60,8 @@ class SessionReader(Tag.App):
         self.loads += 1
 
     def who(self, e):
-        return {"user": self.request.session.get("user"), "loads": self.loads}
+        same = current_request.get() is self.request  # htag 2's context var: the WebSocket
+        return {"user": self.request.session.get("user"), "loads": self.loads, "same": same}
 
 
 async def login(request):

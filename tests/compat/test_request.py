@@ -63,9 +63,9 @@ def test_host_session_is_request_session(tmp_path):
     with serve_app("host", tmp_path) as server:
         shown, reply, whoami, again, cookies = asyncio.run(scenario(server.url))
     assert "user: ada" in shown
-    assert reply["result"] == {"user": "ada", "loads": 1}
+    assert reply["result"] == {"user": "ada", "loads": 1, "same": True}
     assert whoami == "ada"
-    assert again["result"] == {"user": "ada", "loads": 2}  # the same App, mounted again
+    assert again["result"] == {"user": "ada", "loads": 2, "same": True}  # the same App, mounted again
     assert {"session", "htag_session"} <= cookies
 
 
