@@ -64,13 +64,14 @@ class RawASGI:
         await self.app(scope, receive, send)
 
 
-def answering(endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
-    """`htag.current_request` is the request while `endpoint` answers it (as in htag 2)."""
+def answering(endpoint: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`htag.current_request` is the Request (or WebSocket) while `endpoint` answers it, as in
+    htag 2; the tasks it starts (async callbacks, hooks) inherit it."""
 
-    async def answer(request: Request) -> Response:
-        token = current_request.set(request)
+    async def answer(connection: Request | WebSocket) -> Any:
+        token = current_request.set(connection)
         try:
-            return await endpoint(request)
+            return await endpoint(connection)
         finally:
             current_request.reset(token)
 
@@ -133,7 +134,7 @@ class WebApp:
             self._app = Starlette(
                 routes=[
                     Route("/", answering(self.page), methods=["GET"]),
-                    WebSocketRoute("/ws", self.websocket),
+                    WebSocketRoute("/ws", answering(self.websocket)),
                     Route("/stream", self.stream, methods=["GET"]),
                     Route("/event", answering(self.event), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
@@ -274,7 +275,6 @@ class WebApp:
             await websocket.close(code=1008)
             return
         await websocket.accept()
-        current_request.set(websocket)  # for this socket's task and the tasks it starts
         if session is None:
             await websocket.send_text(encode({"action": "reload"}))
             await websocket.close()
