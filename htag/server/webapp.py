@@ -3,7 +3,8 @@
 Routes (relative to where it is mounted): `GET /` the page, `GET /ws` the WebSocket,
 `GET /stream` + `POST /event` the SSE fallback, `POST /event` with `"fallback": true`
 the pure-HTTP fallback, `GET /_htag/htag.<hash>.js` the client. Sessions ride on
-Starlette's signed cookie. The routes stay thin: they check the request
+Starlette's signed cookie (`session_cookie.py`: a host app's session stays
+`request.session`). The routes stay thin: they check the request
 (`security`), find the session (`sessions`), and hand the connection and its
 messages to the protocol engine (`protocol`).
 """
@@ -22,7 +23,6 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -37,6 +37,7 @@ from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
 from .protocol import Protocol
 from .security import RateLimiter, origin_allowed, parano_key, token_matches
+from .session_cookie import OwnSessionMiddleware, own_session
 from .sessions import Session, SessionManager
 
 logger = logging.getLogger("htag")
@@ -61,6 +62,20 @@ class RawASGI:
         if scope["type"] == "websocket":
             scope[self.KEY] = (receive, send)
         await self.app(scope, receive, send)
+
+
+def answering(endpoint: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`htag.current_request` is the Request (or WebSocket) while `endpoint` answers it, as in
+    htag 2; the tasks it starts (async callbacks, hooks) inherit it."""
+
+    async def answer(connection: Request | WebSocket) -> Any:
+        token = current_request.set(connection)
+        try:
+            return await endpoint(connection)
+        finally:
+            current_request.reset(token)
+
+    return answer
 
 
 class WebApp:
@@ -124,10 +139,10 @@ class WebApp:
         if self._app is None:
             self._app = Starlette(
                 routes=[
-                    Route("/", self.page, methods=["GET"]),
-                    WebSocketRoute("/ws", self.websocket),
-                    Route("/stream", self.stream, methods=["GET"]),
-                    Route("/event", self.event, methods=["POST"]),
+                    Route("/", answering(self.page), methods=["GET"]),
+                    WebSocketRoute("/ws", answering(self.websocket)),
+                    Route("/stream", answering(self.stream), methods=["GET"]),
+                    Route("/event", answering(self.event), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
                     Route("/favicon.ico", self.favicon, methods=["GET"]),
                     Route("/logo.png", self.favicon, methods=["GET"]),
@@ -135,7 +150,7 @@ class WebApp:
                 middleware=[
                     Middleware(RawASGI),
                     Middleware(
-                        SessionMiddleware,
+                        OwnSessionMiddleware,
                         secret_key=self._secret,
                         session_cookie="htag_session",
                         same_site="lax",
@@ -177,6 +192,7 @@ class WebApp:
             self._janitor.cancel()
             self.protocol.close()
             self.sessions.shutdown()
+            await self.sessions.wait_destroyed()
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
         """Serves on Granian (default) or uvicorn: see `htag.server.serve.run`."""
@@ -187,29 +203,30 @@ class WebApp:
     # -- pages and files -------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        current_request.set(request)  # this request's own context: nothing to reset
         if "n" in request.query_params and request.headers.get("sec-fetch-site", "none") in (
             "none",
             "same-origin",
         ):
-            old = request.session.get(SESSION_KEY)
+            old = own_session(request).get(SESSION_KEY)
             if old:
                 self.sessions.discard(old)
-            request.session.pop(SESSION_KEY, None)
-        session = self.sessions.get(request.session.get(SESSION_KEY))
+            own_session(request).pop(SESSION_KEY, None)
+        session = self.sessions.get(own_session(request).get(SESSION_KEY))
+        created = session is None
         if session is None:
             session = self.sessions.create(request)
-            request.session[SESSION_KEY] = session.sid
-        else:
-            session.app._remount()  # a reload (F5): unmount/mount, never destroy
+            own_session(request)[SESSION_KEY] = session.sid
         app = session.app
-        app._current_request = request
+        app._current_request = request  # hooks and the render read `self.request`
         try:
-            statics, body = app.render_page()
+            if not created:
+                app._remount()  # a reload (F5): unmount/mount, never destroy
+            statics, body = app.render_page()  # a new App's on_mount runs here
         finally:
-            # not kept once the page is answered (it would hold its scope and the server's
-            # response objects as long as the session lives); the WebSocket takes over
-            app._current_request = None
+            # until the WebSocket takes over, a task started by on_mount still reads
+            # `self.request` (as in htag 2): a copy detached from the server's receive/send,
+            # which are not kept as long as the session lives
+            app._current_request = Request(request.scope)
         config = {
             "base": request.scope.get("root_path", "").rstrip("/") + "/",
             "token": session.token,
@@ -242,7 +259,7 @@ class WebApp:
         return self._parano_key(session) if self.parano else None
 
     def _session_of(self, request: Request | WebSocket) -> Session | None:
-        return self.sessions.get(request.session.get(SESSION_KEY))
+        return self.sessions.get(own_session(request).get(SESSION_KEY))
 
     def _last_connection_closed(self) -> None:
         if self.exit_on_disconnect and self.on_last_disconnect is not None:
@@ -270,7 +287,6 @@ class WebApp:
     # -- WebSocket ---------------------------------------------------------------
 
     async def websocket(self, websocket: WebSocket) -> None:
-        current_request.set(websocket)  # this request's own context: nothing to reset
         if not origin_allowed(
             websocket.headers.get("origin"), websocket.headers.get("host"), self.allowed_origins
         ):
@@ -338,7 +354,6 @@ class WebApp:
     # -- SSE and HTTP fallbacks --------------------------------------------------
 
     async def stream(self, request: Request) -> Response:
-        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is None:
             return Response("data: " + encode({"action": "reload"}) + "\n\n", media_type="text/event-stream")
@@ -363,7 +378,6 @@ class WebApp:
         )
 
     async def event(self, request: Request) -> Response:
-        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is None:
             return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})
