@@ -55,7 +55,8 @@ class App(GTag):
         object.__setattr__(self, "_current_request", None)
         self._is_app = True
         # while the App builds itself, tags join the tree without being mounted one
-        # by one; the whole tree is mounted in one walk at the end
+        # by one; the whole tree is mounted in one walk at the end, and its on_mount
+        # hooks run when the App is first served (`UpdateEngine.start`)
         self._building = True
         try:
             super().__init__(*args, **kwargs)
@@ -63,12 +64,12 @@ class App(GTag):
             self._building = False
         self._compact()
         with engine.lock:
-            hooks = engine.mount([self])
+            engine.starting = engine.mount([self])
         engine.index[self._hid] = self
-        engine.run_hooks(hooks, "on_mount")
 
     def on_destroy(self) -> Any:
-        """Called once when the session is discarded (never on a page reload)."""
+        """Called once when the session is discarded (never on a page reload); may be
+        `async` (awaited on the server's loop)."""
 
     def find_tag(self, root_or_id: GTag | str, tag_id: str | None = None) -> GTag | None:
         """A tag by internal id or by its HTML `id`: `find_tag(id)` searches the App
@@ -105,9 +106,16 @@ class App(GTag):
         """The server's callback, called from any thread when something changed."""
         self._engine.notifier = notifier
 
+    def _set_hook_runner(self, runner: Callable[[Any], None] | None) -> None:
+        """The server's runner of the generators/coroutines that hooks return (any thread)."""
+        self._engine.hook_runner = runner
+
     def _remount(self) -> None:
         """A page reload: every tag gets on_unmount, then on_mount."""
         engine = self._engine
+        if engine.starting:  # never served yet: nothing was mounted
+            engine.start()
+            return
         with engine.lock:
             tags = [t for t in self._mount_walk() if t._flags & F_HOOKS]
         engine.run_hooks(tags, "on_unmount")

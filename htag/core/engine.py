@@ -35,6 +35,7 @@ class UpdateEngine:
         "deferred",
         "dirty_attrs",
         "dirty_content",
+        "hook_runner",
         "index",
         "js",
         "lambda_tags",
@@ -47,6 +48,7 @@ class UpdateEngine:
         "quiet_missed",
         "retired",
         "retiring",
+        "starting",
         "static_classes",
         "statics",
         "version",
@@ -72,7 +74,11 @@ class UpdateEngine:
         # carries every change: no throttled broadcast is armed meanwhile (see `hushed`)
         self.quiet = False
         self.quiet_missed = False
-        self.lifecycle: list[Any] = []  # generators/coroutines of hooks, waiting for a client
+        self.lifecycle: list[Any] = []  # generators/coroutines of hooks, waiting for a server
+        # the server's runner of those once it serves this App (any thread may call it)
+        self.hook_runner: Callable[[Any], None] | None = None
+        # the App's own tree, built by its init: mounted when the App is first served
+        self.starting: list[GTag] = []
         self.deferred: list[tuple[list[GTag], str]] = []  # hooks to run once the lock is released
 
     # -- mounting ------------------------------------------------------------
@@ -150,12 +156,27 @@ class UpdateEngine:
     # -- lifecycle hooks -----------------------------------------------------
 
     def run_hooks(self, tags: list[GTag], hook: str) -> None:
-        """Runs on_mount/on_unmount; generators and coroutines wait for a client."""
+        """Runs on_mount/on_unmount. A generator or coroutine they return goes to the
+        server's runner (on the session's event loop, right after the current callback),
+        or waits for a server when none serves this App yet."""
         for tag in tags:
             result = getattr(tag, hook)()
             if inspect.isgenerator(result) or inspect.isasyncgen(result) or inspect.iscoroutine(result):
-                self.lifecycle.append(result)
-                self.schedule()
+                runner = self.hook_runner
+                if runner is not None:
+                    runner(result)
+                else:
+                    self.lifecycle.append(result)
+                    self.schedule()
+
+    def start(self) -> None:
+        """Mounts the App's own tree (`on_mount` of the App and of what its init built)
+        the first time it is served, as htag 2's WebApp does: building an App outside
+        an event loop (a plain test) never runs a hook that starts a task."""
+        if self.starting:
+            with self.lock:
+                hooks, self.starting = self.starting, []
+            self.run_hooks(hooks, "on_mount")
 
     def defer_hooks(self, tags: list[GTag], hook: str) -> None:
         if tags:
@@ -240,6 +261,7 @@ class UpdateEngine:
 
     def render_page(self) -> tuple[list[str], str]:
         """(every static, body HTML) for a fresh page; starts change tracking."""
+        self.start()
         with self.lock:
             for html in self.statics:
                 self.statics[html] = True
@@ -250,6 +272,7 @@ class UpdateEngine:
 
     def full_frame(self) -> UpdateFrame:
         """The whole body, for a new connection (statics the page lacks included)."""
+        self.start()
         with self.lock:
             frame: UpdateFrame = {"action": "update", "updates": {self.app._hid: self._render_everything()}}
             self._attach_pending(frame)

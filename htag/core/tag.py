@@ -487,7 +487,8 @@ class GTag(_core.Node):
 
     @property
     def request(self) -> Any:
-        """The current Starlette Request/WebSocket of the session."""
+        """The current Starlette Request/WebSocket of the session (while a server builds
+        or renders the App: the request it is answering, see `context.py`)."""
         app = self.root
         request = app._current_request if app is not None else None
         return request if request is not None else current_request.get()

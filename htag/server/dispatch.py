@@ -179,16 +179,21 @@ class Dispatcher:
         return frame
 
 
-async def run_generator(app: App, gen: Any, send: Send) -> None:
-    """Each `yield` sends the UI state reached so far."""
+async def run_generator(app: App, gen: Any, send: Send) -> Any:
+    """Each `yield` sends the UI state reached so far; a generator's `return` value is
+    the result (the reply's `result`, as in htag 2; an async generator returns none)."""
     if inspect.isasyncgen(gen):
         async for _ in gen:
             _flush(app, send)
-    else:
-        for item in gen:
-            if inspect.isawaitable(item):
-                await item
-            _flush(app, send)
+        return None
+    while True:
+        try:
+            item = next(gen)
+        except StopIteration as done:
+            return done.value
+        if inspect.isawaitable(item):
+            await item
+        _flush(app, send)
 
 
 async def run_lifecycle(app: App, item: Any, send: Send, dispatcher: Dispatcher) -> None:

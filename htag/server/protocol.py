@@ -49,6 +49,10 @@ class Protocol:
         updater = self.updaters.get(id(app))
         if updater is None:
             updater = Updater(app, asyncio.get_running_loop(), self.throttle)
+            updater.on_hook = lambda item: self.spawn(
+                run_lifecycle(app, item, updater.broadcast, self.dispatcher)
+            )
+            app._set_hook_runner(updater.run_hook)
             self.updaters[id(app)] = updater
         return updater
 

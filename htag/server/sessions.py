@@ -4,11 +4,13 @@ The signed session cookie (Starlette `SessionMiddleware`) carries only a random
 htag session id; everything else stays server-side here. A class gives one App per
 session, an instance is shared by all. A page starts a pending session, established
 when its client connects (see `SessionManager`). Sessions expire when idle and are
-capped; every discard calls the App's `on_destroy`.
+capped; every discard calls the App's `on_destroy` (an `async` one runs as a task of
+the server's loop, awaited at shutdown).
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import itertools
 import logging
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..core.app import App
+from ..core.context import current_request
 from .security import RateLimiter
 
 if TYPE_CHECKING:
@@ -122,6 +125,7 @@ class SessionManager:
         self._sessions: OrderedDict[str, Session] = OrderedDict()  # established, LRU first
         self._pending: OrderedDict[str, Session] = OrderedDict()  # oldest first
         self._lock = threading.Lock()
+        self._destroying: set[asyncio.Task[Any]] = set()  # async on_destroy still running
 
     def __len__(self) -> int:
         return len(self._sessions) + len(self._pending)
@@ -190,10 +194,15 @@ class SessionManager:
         return next((s for s in self._sessions.values() if not s.connections), None)
 
     def _instantiate(self, request: Any) -> App:
-        app = self.factory()
-        if self.on_instance is not None:
-            params = len(inspect.signature(self.on_instance).parameters)
-            self.on_instance(app, request) if params >= 2 else self.on_instance(app)
+        # the App's init (and on_instance) read `self.request`, as in htag 2
+        token = current_request.set(request)
+        try:
+            app = self.factory()
+            if self.on_instance is not None:
+                params = len(inspect.signature(self.on_instance).parameters)
+                self.on_instance(app, request) if params >= 2 else self.on_instance(app)
+        finally:
+            current_request.reset(token)
         return app
 
     def discard(self, sid: str) -> None:
@@ -245,12 +254,33 @@ class SessionManager:
         if self.shared is None:
             self._call_destroy(session.app)
 
-    @staticmethod
-    def _call_destroy(app: App) -> None:
+    def _call_destroy(self, app: App) -> None:
         try:
             result = app.on_destroy()
-            if inspect.iscoroutine(result):
-                result.close()
-                logger.warning("%s.on_destroy must be synchronous; coroutine ignored", type(app).__name__)
         except Exception:
             logger.exception("on_destroy of %s failed", type(app).__name__)
+            return
+        if inspect.iscoroutine(result):
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no server loop (a plain script): run it here
+                asyncio.run(self._await_destroy(app, result))
+                return
+            task = loop.create_task(self._await_destroy(app, result))
+            self._destroying.add(task)  # the loop keeps tasks only weakly
+            task.add_done_callback(self._destroying.discard)
+
+    @staticmethod
+    async def _await_destroy(app: App, coroutine: Any) -> None:
+        try:
+            await coroutine
+        except Exception:
+            logger.exception("on_destroy of %s failed", type(app).__name__)
+
+    async def wait_destroyed(self, timeout: float = 10.0) -> None:
+        """Waits for the async `on_destroy` hooks still running (at shutdown)."""
+        if self._destroying:
+            _, late = await asyncio.wait(list(self._destroying), timeout=timeout)
+            for task in late:
+                logger.warning("an async on_destroy did not finish within %.0f s: cancelled", timeout)
+                task.cancel()

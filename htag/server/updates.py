@@ -3,13 +3,17 @@
 Any thread may change the tree or a State: the App calls `notify` (through its
 notifier), which hops onto the event loop with `call_soon_threadsafe`, coalesces
 changes for `throttle` seconds, then sends one frame to every connection of the App.
+The generators and coroutines that lifecycle hooks return hop onto the loop the same
+way, to `on_hook`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .codec import encode
 
@@ -22,12 +26,15 @@ logger = logging.getLogger("htag")
 
 
 class Updater:
-    __slots__ = ("_armed", "_pending", "app", "connections", "loop", "throttle")
+    __slots__ = ("_armed", "_pending", "app", "connections", "loop", "on_hook", "throttle")
 
     def __init__(self, app: App, loop: asyncio.AbstractEventLoop, throttle: float = 0.05) -> None:
         self.app = app
         self.loop = loop
         self.throttle = throttle
+        # runs what a lifecycle hook returned (event-loop thread); set by the protocol
+        # engine, which then hands `run_hook` to the App
+        self.on_hook: Callable[[Any], None] | None = None
         self.connections: set[Connection] = set()
         self._pending: asyncio.TimerHandle | asyncio.Handle | None = None
         # a wake-up is already on its way to the loop: a plain flag (a threading.Event costs
@@ -46,6 +53,15 @@ class Updater:
             self.loop.call_soon_threadsafe(self._arm, delay)
         except RuntimeError:  # loop closed: the server is going away
             pass
+
+    def run_hook(self, item: Any) -> None:
+        """Called from any thread with what a lifecycle hook returned: runs it on the loop
+        (after the callback in progress, if any)."""
+        try:
+            self.loop.call_soon_threadsafe(self.on_hook, item)  # type: ignore[arg-type]
+        except RuntimeError:  # loop closed: the server is going away, and the hook with it
+            if not inspect.isasyncgen(item):
+                item.close()  # no "never awaited" warning
 
     def _arm(self, delay: float) -> None:
         if self._pending is not None:
@@ -80,3 +96,4 @@ class Updater:
         if self._pending is not None:
             self._pending.cancel()
         self.app._set_notifier(None)
+        self.app._set_hook_runner(None)

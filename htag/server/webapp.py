@@ -3,7 +3,8 @@
 Routes (relative to where it is mounted): `GET /` the page, `GET /ws` the WebSocket,
 `GET /stream` + `POST /event` the SSE fallback, `POST /event` with `"fallback": true`
 the pure-HTTP fallback, `GET /_htag/htag.<hash>.js` the client. Sessions ride on
-Starlette's signed cookie. The routes stay thin: they check the request
+Starlette's signed cookie (`session_cookie.py`: a host app's session stays
+`request.session`). The routes stay thin: they check the request
 (`security`), find the session (`sessions`), and hand the connection and its
 messages to the protocol engine (`protocol`).
 """
@@ -22,7 +23,6 @@ from typing import Any
 import orjson
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route, WebSocketRoute
@@ -47,6 +47,7 @@ from .security import (
     security_headers,
     token_matches,
 )
+from .session_cookie import OwnSessionMiddleware, own_session
 from .sessions import Session, SessionManager, SessionsFull
 
 logger = logging.getLogger("htag")
@@ -79,6 +80,20 @@ class RawASGI:
         if scope["type"] == "websocket":
             scope[self.KEY] = (receive, send)
         await self.app(scope, receive, send)
+
+
+def answering(endpoint: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`htag.current_request` is the Request (or WebSocket) while `endpoint` answers it, as in
+    htag 2; the tasks it starts (async callbacks, hooks) inherit it."""
+
+    async def answer(connection: Request | WebSocket) -> Any:
+        token = current_request.set(connection)
+        try:
+            return await endpoint(connection)
+        finally:
+            current_request.reset(token)
+
+    return answer
 
 
 class WebApp:
@@ -163,10 +178,10 @@ class WebApp:
         if self._app is None:
             self._app = Starlette(
                 routes=[
-                    Route("/", self.page, methods=["GET"]),
-                    WebSocketRoute("/ws", self.websocket),
-                    Route("/stream", self.stream, methods=["GET"]),
-                    Route("/event", self.event, methods=["POST"]),
+                    Route("/", answering(self.page), methods=["GET"]),
+                    WebSocketRoute("/ws", answering(self.websocket)),
+                    Route("/stream", answering(self.stream), methods=["GET"]),
+                    Route("/event", answering(self.event), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
                     Route("/favicon.ico", self.favicon, methods=["GET"]),
                     Route("/logo.png", self.favicon, methods=["GET"]),
@@ -176,7 +191,7 @@ class WebApp:
                     Middleware(SecurityHeaders, headers=self.headers),
                     Middleware(TrustedHosts, hosts=lambda: self.hosts),
                     Middleware(
-                        SessionMiddleware,
+                        OwnSessionMiddleware,
                         secret_key=self._secret,
                         session_cookie="htag_session",
                         same_site="lax",
@@ -218,6 +233,7 @@ class WebApp:
             self._janitor.cancel()
             self.protocol.close()
             self.sessions.shutdown()
+            await self.sessions.wait_destroyed()
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
         """Serves on Granian (default) or uvicorn: see `htag.server.serve.run`."""
@@ -228,30 +244,31 @@ class WebApp:
     # -- pages and files -------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        current_request.set(request)  # this request's own context: nothing to reset
         if "n" in request.query_params and from_own_site(request.headers, request.url.scheme):
-            old = request.session.get(SESSION_KEY)
+            old = own_session(request).get(SESSION_KEY)
             if old:
                 self.sessions.discard(old)
-            request.session.pop(SESSION_KEY, None)
-        session = self.sessions.get(request.session.get(SESSION_KEY))
+            own_session(request).pop(SESSION_KEY, None)
+        session = self.sessions.get(own_session(request).get(SESSION_KEY))
+        created = session is None
         if session is None:
             try:
                 session = self.sessions.create(request)
             except SessionsFull:
                 self._log_full("page")
                 return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})
-            request.session[SESSION_KEY] = session.sid
-        else:
-            session.app._remount()  # a reload (F5): unmount/mount, never destroy
+            own_session(request)[SESSION_KEY] = session.sid
         app = session.app
-        app._current_request = request
+        app._current_request = request  # hooks and the render read `self.request`
         try:
-            statics, body = app.render_page()
+            if not created:
+                app._remount()  # a reload (F5): unmount/mount, never destroy
+            statics, body = app.render_page()  # a new App's on_mount runs here
         finally:
-            # not kept once the page is answered (it would hold its scope and the server's
-            # response objects as long as the session lives); the WebSocket takes over
-            app._current_request = None
+            # until the WebSocket takes over, a task started by on_mount still reads
+            # `self.request` (as in htag 2): a copy detached from the server's receive/send,
+            # which are not kept as long as the session lives
+            app._current_request = Request(request.scope)
         config = {
             "base": request.scope.get("root_path", "").rstrip("/") + "/",
             "token": session.token,
@@ -284,7 +301,7 @@ class WebApp:
         return self._parano_key(session) if self.parano else None
 
     def _session_of(self, request: Request | WebSocket) -> Session | None:
-        return self.sessions.get(request.session.get(SESSION_KEY))
+        return self.sessions.get(own_session(request).get(SESSION_KEY))
 
     def _admit(self, session: Session | None, kind: str) -> bool | None:
         """Whether a connection of `session` may go on (its session established): False
@@ -339,7 +356,6 @@ class WebApp:
     # -- WebSocket ---------------------------------------------------------------
 
     async def websocket(self, websocket: WebSocket) -> None:
-        current_request.set(websocket)  # this request's own context: nothing to reset
         headers = websocket.headers
         if not origin_allowed(
             headers.get("origin"), headers.get("host"), websocket.url.scheme, self.allowed_origins
@@ -408,7 +424,6 @@ class WebApp:
     # -- SSE and HTTP fallbacks --------------------------------------------------
 
     async def stream(self, request: Request) -> Response:
-        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is not None and not token_matches(session.token, request.query_params.get("token")):
             return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
@@ -436,7 +451,6 @@ class WebApp:
         )
 
     async def event(self, request: Request) -> Response:
-        current_request.set(request)  # this request's own context: nothing to reset
         session = self._session_of(request)
         if session is None:
             return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})

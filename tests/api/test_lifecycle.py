@@ -69,7 +69,11 @@ def test_children_created_in_app_init_mount_once():
             self.p = Probe("x")  # created inside init: joins the App ...
             self += self.p  # ... and this moves it inside the App: no unmount/mount churn
 
-    MyApp()
+    app = MyApp()
+    assert log == [("init", "x")]  # the App's own tree mounts when it is first served ...
+    app.render_page()
+    assert log == [("init", "x"), ("mount", "x")]
+    app.render_page()  # ... once
     assert log == [("init", "x"), ("mount", "x")]
 
 
@@ -106,6 +110,8 @@ def test_app_hooks():
             calls.append("destroy")
 
     app = MyApp()
+    assert calls == []  # built: not served yet (as in htag 2, where the WebApp mounts it)
+    app.render_page()
     assert calls == ["mount"]
     app._remount()  # F5
     assert calls == ["mount", "mount"]

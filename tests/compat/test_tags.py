@@ -92,6 +92,7 @@ def test_on_mount_assigned_on_an_instance_is_called():
             self.add(u)
 
     app = Main()
+    app.render_page()  # served: the App's tree mounts
     assert calls == ["mount", "kw"]
     app.remove(t)
     assert calls == ["mount", "kw", "unmount"]
