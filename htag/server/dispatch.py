@@ -9,10 +9,13 @@ that message only: the connection and the session go on.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import traceback
+import weakref
 from collections.abc import Callable, Coroutine
+from time import perf_counter
 from typing import Any
 
 from .._core import FORM_CONTROLS  # the tags marked F_FORM in Rust
@@ -20,6 +23,7 @@ from ..core.app import App
 from ..core.events import Event, HtagEventError
 from ..core.frames import Frame, error_frame
 from ..core.tag import GTag
+from .callbacks import Lane, Speeds, needs_the_loop, run_in_thread
 
 logger = logging.getLogger("htag")
 
@@ -68,8 +72,14 @@ def sync_from_client(tag: GTag, data: Any) -> None:
 
 
 class Dispatcher:
-    def __init__(self, debug: bool) -> None:
+    """Runs events. `callback_timeout`: seconds a sync callback run in a thread may take
+    before its event is answered with an error (None: no limit); see `callbacks`."""
+
+    def __init__(self, debug: bool, callback_timeout: float | None = None) -> None:
         self.debug = debug
+        self.callback_timeout = callback_timeout
+        self.speeds = Speeds()
+        self.lanes: weakref.WeakKeyDictionary[App, Lane] = weakref.WeakKeyDictionary()
 
     def failure(self, exc: BaseException, callback_id: str | None, what: str) -> Frame:
         logger.error("%s failed", what, exc_info=exc)
@@ -116,28 +126,112 @@ class Dispatcher:
         logger.info("event %s on %s", name, tag_id)
         logger.debug("event data: %r", data)
         what = f"{name} callback on {tag_id}"
+        event = Event(tag, name, data)
+        lane = self.lanes.get(app)
+        if (lane is not None and lane.busy) or not self.speeds.inline(handler):
+            if lane is None:
+                lane = self.lanes[app] = Lane()
+            lane.pending += 1  # now, not when the task starts: later messages queue behind
+            return self._in_thread(app, lane, handler, event, callback_id, what, send)
         engine = app._engine
         result = None
         try:
             engine.hush()  # the reply below carries what the callback changes
+            started = perf_counter()
             try:
-                result = handler(Event(tag, name, data))
+                result = handler(event)
             finally:
                 engine.unhush(reply_follows=not _runs_later(result))
-            if inspect.iscoroutine(result):
-                if not _is_async(handler):
-                    result.close()
-                    raise HtagEventError(
-                        f"{_name(handler)} is a sync callback that returned a coroutine: make it `async def`"
-                    )
-                return self._finish(app, result, callback_id, what, send)
-            if inspect.isgenerator(result) or inspect.isasyncgen(result):
-                return self._finish(app, run_generator(app, result, send), callback_id, what, send)
+                self.speeds.ran(handler, perf_counter() - started, inline=True)
+            return self._settle(app, handler, result, callback_id, what, send)
         except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
             self._failed(app, e, callback_id, what, send)
             return None
+
+    def _settle(
+        self,
+        app: App,
+        handler: Callable[..., Any],
+        result: Any,
+        callback_id: str | None,
+        what: str,
+        send: Send,
+    ) -> Coroutine[Any, Any, None] | None:
+        """Replies to a callback that returned, or returns what finishes it (a coroutine
+        or a generator it returned)."""
+        if inspect.iscoroutine(result):
+            if not _is_async(handler):
+                result.close()
+                raise HtagEventError(
+                    f"{_name(handler)} is a sync callback that returned a coroutine: make it `async def`"
+                )
+            return self._finish(app, result, callback_id, what, send)
+        if inspect.isgenerator(result) or inspect.isasyncgen(result):
+            return self._finish(app, run_generator(app, result, send), callback_id, what, send)
         send(self.reply(app, callback_id, result))
         return None
+
+    async def _in_thread(
+        self, app: App, lane: Lane, handler: Callable[..., Any], event: Event, callback_id: str | None,
+        what: str, send: Send,
+    ) -> None:  # fmt: skip
+        """A sync callback in a thread of its own, so the loop goes on serving. Changes
+        it makes reach the clients as they happen (through the App's notifier); the
+        reply carries the rest. Past `callback_timeout` the event is answered with an
+        error; the thread cannot be stopped and goes on, and the App refuses events
+        until it ends (its tree may be half-changed)."""
+        try:
+            async with lane.lock:
+                if lane.overdue is not None:
+                    send(error_frame(f"refused: {lane.overdue} is still running (it timed out)", callback_id))
+                    return
+                running = run_in_thread(handler, event)
+                try:
+                    result, seconds = await asyncio.wait_for(asyncio.shield(running), self.callback_timeout)
+                except asyncio.TimeoutError:
+                    self._overdue(app, lane, running, what, callback_id, send)
+                    return
+                except RuntimeError as e:
+                    if needs_the_loop(e):
+                        self.speeds.keep_inline(handler)
+                    raise
+                self.speeds.ran(handler, seconds, inline=False)
+                rest = self._settle(app, handler, result, callback_id, what, send)
+            if rest is not None:
+                await rest
+        except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
+            self._failed(app, e, callback_id, what, send)
+        finally:
+            lane.pending -= 1
+
+    def _overdue(
+        self,
+        app: App,
+        lane: Lane,
+        running: asyncio.Future[Any],
+        what: str,
+        callback_id: str | None,
+        send: Send,
+    ) -> None:
+        logger.error(
+            "%s still running after %g s: answered with an error; its thread goes on and the "
+            "session's events are refused until it ends",
+            what,
+            self.callback_timeout,
+        )
+        lane.overdue = what
+        send(error_frame(f"{what} timed out after {self.callback_timeout:g} s", callback_id))
+
+        def ended(done: asyncio.Future[Any]) -> None:
+            lane.overdue = None
+            error = None if done.cancelled() else done.exception()
+            if error is not None:
+                logger.error("%s failed after it timed out", what, exc_info=error)
+            else:
+                logger.warning("%s ended after it timed out", what)
+            app._engine.schedule()  # what it changed since reaches the clients
+
+        running.add_done_callback(ended)
 
     async def _finish(self, app: App, pending: Any, callback_id: str | None, what: str, send: Send) -> None:
         try:

@@ -81,6 +81,7 @@ class WebApp:
         https_only: bool = False,
         event_rate: float = 100.0,
         event_burst: float = 200.0,
+        callback_timeout: float | None = 60.0,
     ) -> None:
         self.sessions = SessionManager(target, on_instance, max_sessions, session_timeout)
         self.debug = debug
@@ -92,7 +93,7 @@ class WebApp:
         self.dev_reload = False
         self.exit_on_disconnect = False
         self.on_last_disconnect: Callable[[], None] | None = None
-        self.dispatcher = Dispatcher(debug)
+        self.dispatcher = Dispatcher(debug, callback_timeout)
         self.protocol = Protocol(self.dispatcher, throttle)
         self.protocol.on_idle = self._last_connection_closed
         self._janitor: asyncio.Task[None] | None = None

@@ -116,3 +116,32 @@ class FragileRender(Tag.App):
     def inc(self, e):
         self.n.value += 1
         return self.n.value
+
+
+def _released() -> bool:
+    """The test's go-ahead for a blocked callback: a file next to the record log."""
+    return os.path.exists(os.environ.get("HTAG_TEST_LOG", "") + ".go")
+
+
+class Blocking(Tag.App):
+    """`block` blocks its thread (time.sleep, as a slow query would) until the test
+    creates the go-ahead file, then sets the counter to 777."""
+
+    def init(self):
+        self.n = State(0)
+        Tag.span(self.n, _id="count")
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+        Tag.button("block", _id="block", _onclick=self.block)
+
+    def inc(self, e):
+        self.n.value += 1
+        return self.n.value
+
+    def block(self, e):
+        _record("block started")
+        deadline = time.monotonic() + 60
+        while not _released() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.n.value = 777
+        _record("block ended")
+        return "unblocked"
