@@ -7,8 +7,8 @@ best and ~130-200 µs through asyncio on a busy machine. But a callback that blo
 included. A running callback cannot be moved nor stopped, so the choice is made
 before it starts, per callback *function* (its code object: the lambdas a loop makes
 share one): a function runs in a thread until it has finished quickly `TRUSTED`
-times in a row, then inline; any run slower than `SLOW` (inline or not) sends it to
-threads for good. Inline always: async functions and generators (their call returns
+times in a row, then inline; a run slower than `SLOW` (inline or not) sends it back to
+threads until it has been quick again, and for good at its third slow run. Inline always: async functions and generators (their call returns
 at once; the loop runs the rest), and functions that name the event loop's API
 (`asyncio.ensure_future(...)`, `create_task`, ...: only the loop's thread may call
 it). A function whose thread run failed for want of a running loop (it called one
@@ -28,13 +28,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from types import FunctionType, MethodType
 from typing import Any
 
 logger = logging.getLogger("htag")
 
 SLOW = 0.02  # seconds: a callback slower than this would hold up every other session
 TRUSTED = 3  # quick runs in a row (in a thread) before a function runs inline
-NEVER = -1  # the mark of a function that ran slow once: always in a thread
+STRIKES = 3  # slow runs after which a function always runs in a thread
 
 # a call of such a function returns at once (a coroutine or a generator): inline
 _RETURNS_AT_ONCE = inspect.CO_COROUTINE | inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
@@ -63,6 +64,11 @@ def _inline_by_nature(code: Any) -> bool:
 
 def code_of(func: Callable[..., Any]) -> Any:
     """The code object behind a callback (bound method, partial, decorated function), or None."""
+    kind = type(func)
+    if kind is MethodType and type(func.__func__) is FunctionType:  # type: ignore[attr-defined]
+        return func.__func__.__code__  # type: ignore[attr-defined]  # the usual case, fast
+    if kind is FunctionType and not hasattr(func, "__wrapped__"):
+        return func.__code__  # type: ignore[attr-defined]
     for _ in range(8):
         if isinstance(func, functools.partial):
             func = func.func
@@ -75,12 +81,18 @@ def code_of(func: Callable[..., Any]) -> Any:
 
 
 class Speeds:
-    """What each callback function has shown of its speed, and so where it runs."""
+    """What each callback function has shown of its speed, and so where it runs.
+
+    Per code object: the quick runs in a row it has made (inline from `trusted` on) and
+    its slow runs (`strikes`). A slow run starts the count again; at `STRIKES` slow runs
+    it stays in threads for good. (One slow run is not enough: a quick function that the
+    machine happened to pause once should not lose the fast path for ever.)"""
 
     def __init__(self, slow: float = SLOW, trusted: int = TRUSTED) -> None:
         self.slow = slow
         self.trusted = trusted
-        self._quick_runs: dict[Any, int] = {}  # code -> quick runs in a row, or NEVER
+        self._quick_runs: dict[Any, int] = {}  # code -> quick runs in a row
+        self._strikes: dict[Any, int] = {}  # code -> slow runs
 
     def inline(self, func: Callable[..., Any]) -> bool:
         code = code_of(func)
@@ -106,17 +118,20 @@ class Speeds:
         code = code_of(func)
         if code is None:
             return
-        runs = self._quick_runs.get(code, 0)
         if seconds >= self.slow:
+            strikes = self._strikes[code] = self._strikes.get(code, 0) + 1
             if inline:
                 logger.warning(
-                    "callback %s blocked the server for %.3f s: it runs in a thread from now on",
+                    "callback %s blocked the server for %.3f s: it runs in a thread until it is quick again%s",
                     getattr(func, "__qualname__", func),
                     seconds,
+                    "" if strikes < STRIKES else " (never: it was slow too often)",
                 )
-            self._quick_runs[code] = NEVER
-        elif runs != NEVER and runs < self.trusted:
-            self._quick_runs[code] = runs + 1
+            self._quick_runs[code] = 0
+        elif self._strikes.get(code, 0) < STRIKES:
+            runs = self._quick_runs.get(code, 0)
+            if runs < self.trusted:
+                self._quick_runs[code] = runs + 1
 
 
 class Lane:

@@ -13,7 +13,6 @@ import asyncio
 import inspect
 import logging
 import traceback
-import weakref
 from collections.abc import Callable, Coroutine
 from time import perf_counter
 from typing import Any
@@ -30,6 +29,7 @@ logger = logging.getLogger("htag")
 Send = Callable[[Frame], None]
 
 SYNC_EVENT = "htag:sync"
+LANE = "_htag_lane"  # an App's Lane, kept on the App (lives and dies with it)
 
 
 class BadMessage(ValueError):
@@ -79,7 +79,6 @@ class Dispatcher:
         self.debug = debug
         self.callback_timeout = callback_timeout
         self.speeds = Speeds()
-        self.lanes: weakref.WeakKeyDictionary[App, Lane] = weakref.WeakKeyDictionary()
 
     def failure(self, exc: BaseException, callback_id: str | None, what: str) -> Frame:
         logger.error("%s failed", what, exc_info=exc)
@@ -127,10 +126,10 @@ class Dispatcher:
         logger.debug("event data: %r", data)
         what = f"{name} callback on {tag_id}"
         event = Event(tag, name, data)
-        lane = self.lanes.get(app)
+        lane: Lane | None = app.__dict__.get(LANE)
         if (lane is not None and lane.busy) or not self.speeds.inline(handler):
             if lane is None:
-                lane = self.lanes[app] = Lane()
+                lane = app.__dict__[LANE] = Lane()
             lane.pending += 1  # now, not when the task starts: later messages queue behind
             return self._in_thread(app, lane, handler, event, callback_id, what, send)
         engine = app._engine
@@ -142,7 +141,8 @@ class Dispatcher:
                 result = handler(event)
             finally:
                 engine.unhush(reply_follows=not _runs_later(result))
-                self.speeds.ran(handler, perf_counter() - started, inline=True)
+                if (seconds := perf_counter() - started) >= self.speeds.slow:  # a quick run teaches nothing
+                    self.speeds.ran(handler, seconds, inline=True)
             return self._settle(app, handler, result, callback_id, what, send)
         except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
             self._failed(app, e, callback_id, what, send)
