@@ -30,7 +30,7 @@ from starlette.websockets import WebSocket
 
 from ..core.app import App
 from ..core.frames import error_frame
-from .codec import decode_message, encode, is_refusal
+from .codec import decode_message, encode, is_refusal, unacceptable_frame
 from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
@@ -279,8 +279,12 @@ class WebApp:
                     break
                 session.last_seen = time.monotonic()
                 raw = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
-                message = decode_message(raw, self.max_message_size, conn.parano_key)
                 conn.hold()  # what this message produces is sent below, by this task
+                if (code := unacceptable_frame(raw, self.max_message_size)) is not None:
+                    conn.close(code)
+                    await conn.flush()  # the close frame, with its code
+                    break
+                message = decode_message(raw, self.max_message_size, conn.parano_key)
                 if is_refusal(message):
                     conn.push(message)
                 elif (

@@ -145,3 +145,25 @@ class Blocking(Tag.App):
         self.n.value = 777
         _record("block ended")
         return "unblocked"
+
+
+class Flood(Tag.App):
+    """`flood` pushes 600 frames of ~8 KB, each sent at once (throttle 0), while the
+    test's client reads nothing."""
+
+    def init(self):
+        self.n = State(0)
+        Tag.span(lambda: f"{self.n.value}:" + "x" * 8000, _id="big")
+        Tag.button("flood", _id="flood", _onclick=self.flood)
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+
+    async def flood(self, e):
+        for _ in range(600):
+            self.n.value += 1
+            self.update(throttle=0)
+            await asyncio.sleep(0)
+        _record("flood done")
+
+    def inc(self, e):
+        self.n.value += 1
+        return self.n.value
