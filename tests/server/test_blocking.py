@@ -152,6 +152,7 @@ def test_a_callback_runs_in_a_thread_until_it_has_been_quick_then_inline():
     app = Threads()
     app.render_page()
     dispatcher = Dispatcher(debug=True)
+    dispatcher.speeds = Speeds(slow=10.0)  # a loaded machine may pause a quick run: not the point here
     frames: list[dict] = []
 
     async def scenario():
