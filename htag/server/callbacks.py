@@ -8,7 +8,8 @@ included. A running callback cannot be moved nor stopped, so the choice is made
 before it starts, per callback *function* (its code object: the lambdas a loop makes
 share one): a function runs in a thread until it has finished quickly `TRUSTED`
 times in a row, then inline; a run slower than `SLOW` (inline or not) sends it back to
-threads until it has been quick again, and for good at its third slow run. Inline always: async functions and generators (their call returns
+threads until it has been quick again; three slow runs within ten minutes keep it there
+until they are that old. Inline always: async functions and generators (their call returns
 at once; the loop runs the rest), and functions that name the event loop's API
 (`asyncio.ensure_future(...)`, `create_task`, ...: only the loop's thread may call
 it). A function whose thread run failed for want of a running loop (it called one
@@ -35,7 +36,8 @@ logger = logging.getLogger("htag")
 
 SLOW = 0.02  # seconds: a callback slower than this would hold up every other session
 TRUSTED = 3  # quick runs in a row (in a thread) before a function runs inline
-STRIKES = 3  # slow runs after which a function always runs in a thread
+STRIKES = 3  # slow runs within STRIKE_WINDOW after which a function stays in threads
+STRIKE_WINDOW = 600.0  # seconds a slow run counts against a function
 
 # a call of such a function returns at once (a coroutine or a generator): inline
 _RETURNS_AT_ONCE = inspect.CO_COROUTINE | inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
@@ -84,15 +86,25 @@ class Speeds:
     """What each callback function has shown of its speed, and so where it runs.
 
     Per code object: the quick runs in a row it has made (inline from `trusted` on) and
-    its slow runs (`strikes`). A slow run starts the count again; at `STRIKES` slow runs
-    it stays in threads for good. (One slow run is not enough: a quick function that the
-    machine happened to pause once should not lose the fast path for ever.)"""
+    the times of its slow runs (strikes). A slow run starts the count again; while it has
+    `STRIKES` slow runs within `window` seconds it stays in threads. (Strikes expire: a
+    quick function that a loaded machine or a garbage collection paused a few times over
+    days must not lose the fast path for good; one that blocks often keeps its strikes.)
+    Only slow runs and thread runs are reported (`ran`): a quick inline run costs nothing."""
 
-    def __init__(self, slow: float = SLOW, trusted: int = TRUSTED) -> None:
+    def __init__(
+        self,
+        slow: float = SLOW,
+        trusted: int = TRUSTED,
+        window: float = STRIKE_WINDOW,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.slow = slow
         self.trusted = trusted
+        self.window = window
+        self._clock = clock
         self._quick_runs: dict[Any, int] = {}  # code -> quick runs in a row
-        self._strikes: dict[Any, int] = {}  # code -> slow runs
+        self._strikes: dict[Any, list[float]] = {}  # code -> times of its latest slow runs
 
     def inline(self, func: Callable[..., Any]) -> bool:
         code = code_of(func)
@@ -118,17 +130,21 @@ class Speeds:
         code = code_of(func)
         if code is None:
             return
+        now = self._clock()
+        strikes = [t for t in self._strikes.get(code, ()) if now - t < self.window]
         if seconds >= self.slow:
-            strikes = self._strikes[code] = self._strikes.get(code, 0) + 1
+            strikes = self._strikes[code] = [*strikes[-(STRIKES - 1) :], now]
             if inline:
                 logger.warning(
                     "callback %s blocked the server for %.3f s: it runs in a thread until it is quick again%s",
                     getattr(func, "__qualname__", func),
                     seconds,
-                    "" if strikes < STRIKES else " (never: it was slow too often)",
+                    f" ({STRIKES} slow runs: for {self.window:g} s at least)"
+                    if len(strikes) >= STRIKES
+                    else "",
                 )
             self._quick_runs[code] = 0
-        elif self._strikes.get(code, 0) < STRIKES:
+        elif len(strikes) < STRIKES:
             runs = self._quick_runs.get(code, 0)
             if runs < self.trusted:
                 self._quick_runs[code] = runs + 1

@@ -173,21 +173,27 @@ def test_a_callback_that_uses_the_event_loop_runs_on_it():
     assert frames[-1]["result"] == "ok"
 
 
-def test_a_slow_run_sends_a_function_back_to_threads_and_the_third_for_good():
+def test_a_slow_run_sends_a_function_back_to_threads_and_three_keep_it_there_for_a_while():
     def callback(e):
         return None
 
-    speeds = Speeds(slow=0.02, trusted=2)
+    now = [1000.0]
+    speeds = Speeds(slow=0.02, trusted=2, window=600.0, clock=lambda: now[0])
     assert not speeds.inline(callback)
-    for strike in range(STRIKES):
+    for _ in range(STRIKES):
         speeds.ran(callback, 0.001, inline=False)
         speeds.ran(callback, 0.001, inline=False)
         assert speeds.inline(callback), "trusted after 2 quick runs in a row"
         speeds.ran(callback, 0.5, inline=True)  # it blocked the loop
         assert not speeds.inline(callback)
+        now[0] += 10
     for _ in range(5):
         speeds.ran(callback, 0.001, inline=False)
-    assert not speeds.inline(callback), f"never trusted again after {STRIKES} slow runs"
+    assert not speeds.inline(callback), f"{STRIKES} slow runs within the window: threads"
+    now[0] += 600  # the strikes are old: forgiven (a pause of the machine is not a blocking function)
+    speeds.ran(callback, 0.001, inline=False)
+    speeds.ran(callback, 0.001, inline=False)
+    assert speeds.inline(callback)
 
 
 @pytest.mark.parametrize("kind", ["partial", "method", "lambda"])
