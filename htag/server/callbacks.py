@@ -60,8 +60,13 @@ def needs_the_loop(error: BaseException) -> bool:
     return isinstance(error, RuntimeError) and "event loop" in str(error)
 
 
+def names_the_loop(code: Any) -> bool:
+    """Whether a function's code calls the event loop's API (it must run on the loop)."""
+    return not _LOOP_API.isdisjoint(code.co_names)
+
+
 def _inline_by_nature(code: Any) -> bool:
-    return bool(code.co_flags & _RETURNS_AT_ONCE) or not _LOOP_API.isdisjoint(code.co_names)
+    return bool(code.co_flags & _RETURNS_AT_ONCE) or names_the_loop(code)
 
 
 def code_of(func: Callable[..., Any]) -> Any:

@@ -22,7 +22,7 @@ from ..core.app import App
 from ..core.events import Event, HtagEventError
 from ..core.frames import Frame, error_frame
 from ..core.tag import GTag
-from .callbacks import Lane, Speeds, needs_the_loop, run_in_thread
+from .callbacks import Lane, Speeds, names_the_loop, needs_the_loop, run_in_thread
 
 logger = logging.getLogger("htag")
 
@@ -80,6 +80,13 @@ class Dispatcher:
         self.callback_timeout = callback_timeout
         self.speeds = Speeds()
 
+    def lane(self, app: App) -> Lane:
+        """The App's lane (see `callbacks.Lane`), made at its first use."""
+        lane: Lane | None = app.__dict__.get(LANE)
+        if lane is None:
+            lane = app.__dict__[LANE] = Lane()
+        return lane
+
     def failure(self, exc: BaseException, callback_id: str | None, what: str) -> Frame:
         logger.error("%s failed", what, exc_info=exc)
         if self.debug:
@@ -128,8 +135,7 @@ class Dispatcher:
         event = Event(tag, name, data)
         lane: Lane | None = app.__dict__.get(LANE)
         if (lane is not None and lane.busy) or not self.speeds.inline(handler):
-            if lane is None:
-                lane = app.__dict__[LANE] = Lane()
+            lane = self.lane(app)
             lane.pending += 1  # now, not when the task starts: later messages queue behind
             return self._in_thread(app, lane, handler, event, callback_id, what, send)
         engine = app._engine
@@ -167,7 +173,9 @@ class Dispatcher:
                 )
             return self._finish(app, result, callback_id, what, send)
         if inspect.isgenerator(result) or inspect.isasyncgen(result):
-            return self._finish(app, run_generator(app, result, send), callback_id, what, send)
+            return self._finish(
+                app, run_generator(app, result, send, self.lane(app)), callback_id, what, send
+            )
         send(self.reply(app, callback_id, result))
         return None
 
@@ -261,16 +269,36 @@ class Dispatcher:
         return frame
 
 
-async def run_generator(app: App, gen: Any, send: Send) -> None:
-    """Each `yield` sends the UI state reached so far."""
+async def run_generator(app: App, gen: Any, send: Send, lane: Lane | None = None) -> None:
+    """Each `yield` sends the UI state reached so far. With the App's `lane`, each step of
+    a sync generator runs in a thread, in the lane's order (a step may block: the
+    progress pattern `time.sleep(...); yield`), unless its code uses the event loop."""
     if inspect.isasyncgen(gen):
         async for _ in gen:
             _flush(app, send)
-    else:
-        for item in gen:
-            if inspect.isawaitable(item):
-                await item
-            _flush(app, send)
+        return
+    threaded = lane is not None and not names_the_loop(gen.gi_code)
+    while (item := await _step_in_thread(gen, lane) if threaded else next(gen, _DONE)) is not _DONE:
+        if inspect.isawaitable(item):
+            await item
+        _flush(app, send)
+
+
+_DONE = object()  # the end of a generator (StopIteration cannot cross a Future)
+
+
+def _next(gen: Any) -> Any:
+    return next(gen, _DONE)
+
+
+async def _step_in_thread(gen: Any, lane: Any) -> Any:
+    lane.pending += 1  # the App's sync callbacks wait for this step
+    try:
+        async with lane.lock:
+            item, _seconds = await run_in_thread(_next, gen)
+            return item
+    finally:
+        lane.pending -= 1
 
 
 async def run_lifecycle(app: App, item: Any, send: Send, dispatcher: Dispatcher) -> None:
@@ -279,7 +307,7 @@ async def run_lifecycle(app: App, item: Any, send: Send, dispatcher: Dispatcher)
         if inspect.iscoroutine(item):
             await item
         else:
-            await run_generator(app, item, send)
+            await run_generator(app, item, send, dispatcher.lane(app))
     except Exception as e:  # noqa: BLE001
         send(dispatcher.failure(e, None, "lifecycle hook"))
     _flush(app, send)

@@ -167,3 +167,21 @@ class Flood(Tag.App):
     def inc(self, e):
         self.n.value += 1
         return self.n.value
+
+
+class BlockingSteps(Blocking):
+    """`steps`: a generator whose first step blocks its thread until the go-ahead."""
+
+    def init(self):
+        super().init()
+        Tag.button("steps", _id="steps", _onclick=self.steps)
+
+    def steps(self, e):
+        _record("steps started")
+        deadline = time.monotonic() + 60
+        while not _released() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.n.value = 5
+        yield
+        self.n.value = 6
+        _record("steps ended")

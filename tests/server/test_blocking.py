@@ -124,6 +124,28 @@ def test_a_callback_past_its_timeout_is_answered_and_the_session_refuses_events_
     run(scenario())
 
 
+def test_a_blocking_step_of_a_generator_callback_leaves_the_server_serving(serve, browser):
+    s = serve("BlockingSteps")
+    one, two = browser(s.url), browser(s.url)
+    one.load()
+
+    async def scenario():
+        await one.connect()
+        await one.send({"id": "steps", "event": "click", "data": {"callback_id": "g"}})
+        await asyncio.to_thread(wait_for, lambda: "steps started" in s.records(), 20, "the step")
+        await asyncio.to_thread(two.load)
+        await two.connect()
+        _, reply = await two.event("inc")
+        assert reply["result"] == 1
+        assert "steps ended" not in s.records()
+        release(s)
+        before, done = await until_reply(one, "g")
+        assert any('<span id="count">5</span>' in str(f.get("updates")) for f in before), "the yield's frame"
+        assert '<span id="count">6</span>' in str(done["updates"])
+
+    run(scenario())
+
+
 # -- where a callback runs (no server) --------------------------------------------------
 
 
