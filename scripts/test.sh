@@ -10,7 +10,8 @@ if ! command -v chromium >/dev/null 2>&1 && [ "${HTAG_SKIP_BROWSER:-0}" != 1 ]; 
   echo "== installing chromium (browser tests)"
   if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; }; then
-    echo "!! chromium could not be installed: the browser tests will be skipped (see their reason)"
+    echo "!! chromium could not be installed: the browser tests cannot run (HTAG_SKIP_BROWSER=1 skips them)" >&2
+    exit 1
   fi
 fi
 

@@ -315,6 +315,10 @@ class ChromeApp:
         options.setdefault("secret_key", os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32))
         webapp = WebApp(self.app, on_instance=self.on_instance, debug=self.debug, **options)
         server_options.update(open_browser=False, reload=reload, server=server or default_server())
+        if server_options["server"] == "granian":
+            # one user: nothing to gain from Granian's multi-threaded runtime, and its shutdown
+            # with a WebSocket open has panicked there (Granian issues #799, #884: mt mode only)
+            server_options.setdefault("runtime_mode", "st")
 
         if reload and os.environ.get(RELOAD_CHILD) == "1":
             # a server child of the reload supervisor: the supervisor owns the window

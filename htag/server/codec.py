@@ -49,6 +49,28 @@ def _refuse(message: str) -> ErrorFrame:
     return Refusal(error_frame(message, None))  # type: ignore[return-value]
 
 
+MESSAGE_TOO_BIG = 1009  # RFC 6455 close codes
+INVALID_PAYLOAD = 1007
+
+
+def unacceptable_frame(raw: str | bytes | None, max_size: int) -> int | None:
+    """The close code (RFC 6455) for a WebSocket message refused whole: over `max_size`,
+    or bytes that are not UTF-8 (htag's messages are UTF-8 JSON); None if acceptable.
+    Such a message closes the socket, so that one connection cannot repeat it."""
+    if raw is None:
+        return None
+    if len(raw) > max_size:
+        logger.warning("websocket message of %d bytes refused (limit %d): closing", len(raw), max_size)
+        return MESSAGE_TOO_BIG
+    if isinstance(raw, bytes):
+        try:
+            raw.decode()
+        except UnicodeDecodeError:
+            logger.warning("websocket message that is not UTF-8 refused: closing")
+            return INVALID_PAYLOAD
+    return None
+
+
 def decode_message(raw: str | bytes | None, max_size: int, key: bytes | None) -> dict[str, Any] | ErrorFrame:
     """The decoded message (a dict), or the error frame that refuses it (a `Refusal`)."""
     if raw is None:

@@ -25,6 +25,7 @@ from .codec import encode, obfuscate
 logger = logging.getLogger("htag")
 
 OUTBOX_SIZE = 256
+OVERFLOW_CLOSE_CODE = 4001  # docs/protocol.md: frames were dropped, reconnect to resynchronise
 SEND_TIMEOUT = 10.0
 
 
@@ -47,7 +48,8 @@ class Connection:
         """Queues a frame, or its JSON text already made by `codec.encode`."""
         raise NotImplementedError
 
-    def close(self) -> None:
+    def close(self, code: int = 1000) -> None:
+        """Ends the connection (`code`: what a WebSocket's close frame says)."""
         if self.closed:
             return
         self.closed = True
@@ -69,8 +71,8 @@ class WebSocketConnection(Connection):
 
     kind = "websocket"
     __slots__ = (
-        "_busy", "_close_sent", "_held", "_loop", "_send", "_sender", "_writer", "aborted", "queue", "reader",
-        "sending_since",
+        "_busy", "_close_sent", "_held", "_loop", "_send", "_sender", "_writer", "aborted", "close_code", "queue",
+        "reader", "sending_since",
     )  # fmt: skip
 
     def __init__(self, send: Callable[[dict[str, Any]], Any], parano_key: bytes | None = None) -> None:
@@ -87,6 +89,7 @@ class WebSocketConnection(Connection):
         self._sender: asyncio.Task[Any] | None = None
         self._writer: asyncio.Task[Any] | None = None
         self._close_sent = False
+        self.close_code = 1000
 
     def peer_closed(self) -> None:
         """The client is gone: no close frame to send."""
@@ -98,7 +101,7 @@ class WebSocketConnection(Connection):
             return
         if len(self.queue) >= OUTBOX_SIZE:
             logger.warning("%s outbox full: closing it so the client resynchronises", self.kind)
-            self.close()
+            self.close(OVERFLOW_CLOSE_CODE)
             return
         self.queue.append(self._text(frame))
         if not self._busy and not self._held:
@@ -141,7 +144,7 @@ class WebSocketConnection(Connection):
             if self.closed and not self._close_sent:
                 self._close_sent = True
                 with contextlib.suppress(Exception):  # already closed by the peer
-                    await self._send({"type": "websocket.close", "code": 1000})
+                    await self._send({"type": "websocket.close", "code": self.close_code})
         finally:
             self._busy = False
             self._sender = None
@@ -160,14 +163,19 @@ class WebSocketConnection(Connection):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
 
-    def close(self) -> None:
+    def close(self, code: int = 1000) -> None:
+        """Ends the connection; the close frame carries `code` (1000: a normal end). What
+        is queued is dropped: the client resynchronises from the body when it reconnects."""
         if self.closed:
             return
+        self.close_code = code
         self.queue.clear()
-        if not self._busy and not self._close_sent:  # the receive loop ends when the socket closes
+        # a writer sends the close frame, unless the receive loop is about to flush (it does);
+        # the receive loop ends when the socket closes
+        if not self._busy and not self._held and not self._close_sent:
             self._busy = True
             self._writer = self._loop.create_task(self._write())
-        super().close()
+        super().close(code)
 
 
 class SendWatchdog:
@@ -212,14 +220,17 @@ class OutboxConnection(Connection):
             self.outbox.put_nowait(self._text(frame))
         except asyncio.QueueFull:
             logger.warning("%s outbox full: closing it so the client resynchronises", self.kind)
-            self.close()
+            self.close(OVERFLOW_CLOSE_CODE)
 
-    def close(self) -> None:
+    def close(self, code: int = 1000) -> None:
         if self.closed:
             return
-        with contextlib.suppress(asyncio.QueueFull):  # the reader stops at its next wait
-            self.outbox.put_nowait(None)
-        super().close()
+        # what waits is dropped (the client resynchronises when it comes back), so that the
+        # end-of-stream mark always fits: the reader stops at its next wait
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        self.outbox.put_nowait(None)
+        super().close(code)
 
 
 class StreamConnection(OutboxConnection):

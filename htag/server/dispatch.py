@@ -9,12 +9,13 @@ that message only: the connection and the session go on.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import re
-import time
 import traceback
 from collections.abc import Callable, Coroutine
+from time import perf_counter
 from typing import Any
 
 from .._core import FORM_CONTROLS  # the tags marked F_FORM in Rust
@@ -23,12 +24,14 @@ from ..core.errors import HtagError, HtagEventError
 from ..core.events import Event
 from ..core.frames import Frame, error_frame
 from ..core.tag import GTag
+from .callbacks import Lane, Speeds, names_the_loop, needs_the_loop, run_in_thread
 
 logger = logging.getLogger("htag")
 
 Send = Callable[[Frame], None]
 
 SYNC_EVENT = "htag:sync"
+LANE = "_htag_lane"  # an App's Lane, kept on the App (lives and dies with it)
 
 
 class BadMessage(HtagError, ValueError):
@@ -77,8 +80,20 @@ def sync_from_client(tag: GTag, data: Any) -> None:
 
 
 class Dispatcher:
-    def __init__(self, debug: bool) -> None:
+    """Runs events. `callback_timeout`: seconds a sync callback run in a thread may take
+    before its event is answered with an error (None: no limit); see `callbacks`."""
+
+    def __init__(self, debug: bool, callback_timeout: float | None = None) -> None:
         self.debug = debug
+        self.callback_timeout = callback_timeout
+        self.speeds = Speeds()
+
+    def lane(self, app: App) -> Lane:
+        """The App's lane (see `callbacks.Lane`), made at its first use."""
+        lane: Lane | None = app.__dict__.get(LANE)
+        if lane is None:
+            lane = app.__dict__[LANE] = Lane()
+        return lane
 
     def failure(self, exc: BaseException, callback_id: str | None, what: str) -> Frame:
         logger.error("%s failed", what, exc_info=exc)
@@ -123,41 +138,125 @@ class Dispatcher:
             send(error_frame(f"no {name!r} handler on {tag_id!r}", callback_id))
             return None
         what = f"{name} callback on {tag_id}"
-        started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else None
+        event = Event(tag, name, data)
+        lane: Lane | None = app.__dict__.get(LANE)
+        if (lane is not None and lane.busy) or not self.speeds.inline(handler):
+            lane = self.lane(app)
+            lane.pending += 1  # now, not when the task starts: later messages queue behind
+            return self._in_thread(app, lane, handler, event, callback_id, what, send)
         engine = app._engine
         result = None
         try:
             engine.hush()  # the reply below carries what the callback changes
+            started = perf_counter()
             try:
-                result = handler(Event(tag, name, data))
+                result = handler(event)
             finally:
                 engine.unhush(reply_follows=not _runs_later(result))
-            if inspect.iscoroutine(result):
-                if not _is_async(handler):
-                    result.close()
-                    raise HtagEventError(
-                        f"{_name(handler)} is a sync callback that returned a coroutine: make it `async def`"
-                    )
-                return self._finish(app, result, callback_id, what, send)
-            if inspect.isgenerator(result) or inspect.isasyncgen(result):
-                return self._finish(app, run_generator(app, result, send), callback_id, what, send)
+                if (seconds := perf_counter() - started) >= self.speeds.slow:  # a quick run teaches nothing
+                    self.speeds.ran(handler, seconds, inline=True)
+            logger.debug("%s ran inline in %.2f ms", what, seconds * 1000)
+            return self._settle(app, handler, result, callback_id, what, send)
         except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
             self._failed(app, e, callback_id, what, send)
             return None
+
+    def _settle(
+        self,
+        app: App,
+        handler: Callable[..., Any],
+        result: Any,
+        callback_id: str | None,
+        what: str,
+        send: Send,
+    ) -> Coroutine[Any, Any, None] | None:
+        """Replies to a callback that returned, or returns what finishes it (a coroutine
+        or a generator it returned)."""
+        if inspect.iscoroutine(result):
+            if not _is_async(handler):
+                result.close()
+                raise HtagEventError(
+                    f"{_name(handler)} is a sync callback that returned a coroutine: make it `async def`"
+                )
+            return self._finish(app, result, callback_id, what, send)
+        if inspect.isgenerator(result) or inspect.isasyncgen(result):
+            return self._finish(
+                app, run_generator(app, result, send, self.lane(app)), callback_id, what, send
+            )
         send(self.reply(app, callback_id, result))
-        if started is not None:
-            logger.debug("%s and its reply took %.2f ms", what, (time.perf_counter() - started) * 1000)
         return None
 
+    async def _in_thread(
+        self, app: App, lane: Lane, handler: Callable[..., Any], event: Event, callback_id: str | None,
+        what: str, send: Send,
+    ) -> None:  # fmt: skip
+        """A sync callback in a thread of its own, so the loop goes on serving. Changes
+        it makes reach the clients as they happen (through the App's notifier); the
+        reply carries the rest. Past `callback_timeout` the event is answered with an
+        error; the thread cannot be stopped and goes on, and the App refuses events
+        until it ends (its tree may be half-changed)."""
+        try:
+            async with lane.lock:
+                if lane.overdue is not None:
+                    send(error_frame(f"refused: {lane.overdue} is still running (it timed out)", callback_id))
+                    return
+                running = run_in_thread(handler, event)
+                try:
+                    result, seconds = await asyncio.wait_for(asyncio.shield(running), self.callback_timeout)
+                except asyncio.TimeoutError:
+                    self._overdue(app, lane, running, what, callback_id, send)
+                    return
+                except RuntimeError as e:
+                    if needs_the_loop(e):
+                        self.speeds.keep_inline(handler)
+                    raise
+                self.speeds.ran(handler, seconds, inline=False)
+                rest = self._settle(app, handler, result, callback_id, what, send)
+            if rest is not None:
+                await rest
+        except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
+            self._failed(app, e, callback_id, what, send)
+        finally:
+            lane.pending -= 1
+
+    def _overdue(
+        self,
+        app: App,
+        lane: Lane,
+        running: asyncio.Future[Any],
+        what: str,
+        callback_id: str | None,
+        send: Send,
+    ) -> None:
+        logger.error(
+            "%s still running after %g s: answered with an error; its thread goes on and the "
+            "session's events are refused until it ends",
+            what,
+            self.callback_timeout,
+        )
+        lane.overdue = what
+        send(error_frame(f"{what} timed out after {self.callback_timeout:g} s", callback_id))
+
+        def ended(done: asyncio.Future[Any]) -> None:
+            lane.overdue = None
+            error = None if done.cancelled() else done.exception()
+            if error is not None:
+                logger.error("%s failed after it timed out", what, exc_info=error)
+            else:
+                logger.warning("%s ended after it timed out", what)
+            app._engine.schedule()  # what it changed since reaches the clients
+
+        running.add_done_callback(ended)
+
     async def _finish(self, app: App, pending: Any, callback_id: str | None, what: str, send: Send) -> None:
-        started = time.perf_counter()
+        started = perf_counter()
         try:
             result = await pending
         except Exception as e:  # noqa: BLE001 - a failing callback never ends the session
             self._failed(app, e, callback_id, what, send)
             return
         send(self.reply(app, callback_id, result))
-        logger.debug("%s (async) and its reply took %.2f ms", what, (time.perf_counter() - started) * 1000)
+        logger.debug("%s (async) and its reply took %.2f ms", what, (perf_counter() - started) * 1000)
 
     def _failed(self, app: App, exc: BaseException, callback_id: str | None, what: str, send: Send) -> None:
         failure = self.failure(exc, callback_id, what)
@@ -179,21 +278,48 @@ class Dispatcher:
         return frame
 
 
-async def run_generator(app: App, gen: Any, send: Send) -> Any:
+async def run_generator(app: App, gen: Any, send: Send, lane: Lane | None = None) -> Any:
     """Each `yield` sends the UI state reached so far; a generator's `return` value is
-    the result (the reply's `result`, as in htag 2; an async generator returns none)."""
+    the result (the reply's `result`, as in htag 2; an async generator returns none).
+    With the App's `lane`, each step of a sync generator runs in a thread, in the lane's
+    order (a step may block: the progress pattern `time.sleep(...); yield`), unless its
+    code uses the event loop."""
     if inspect.isasyncgen(gen):
         async for _ in gen:
             _flush(app, send)
         return None
-    while True:
-        try:
-            item = next(gen)
-        except StopIteration as done:
-            return done.value
+    threaded = lane is not None and not names_the_loop(gen.gi_code)
+    while not isinstance(item := await _step_in_thread(gen, lane) if threaded else _step(gen), _Returned):
         if inspect.isawaitable(item):
             await item
         _flush(app, send)
+    return item.value
+
+
+class _Returned:
+    """The end of a generator and its `return` value (StopIteration cannot cross a Future)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+def _step(gen: Any) -> Any:
+    try:
+        return next(gen)
+    except StopIteration as done:
+        return _Returned(done.value)
+
+
+async def _step_in_thread(gen: Any, lane: Any) -> Any:
+    lane.pending += 1  # the App's sync callbacks wait for this step
+    try:
+        async with lane.lock:
+            item, _seconds = await run_in_thread(_step, gen)
+            return item
+    finally:
+        lane.pending -= 1
 
 
 async def run_lifecycle(app: App, item: Any, send: Send, dispatcher: Dispatcher) -> None:
@@ -202,7 +328,7 @@ async def run_lifecycle(app: App, item: Any, send: Send, dispatcher: Dispatcher)
         if inspect.iscoroutine(item):
             await item
         else:
-            await run_generator(app, item, send)
+            await run_generator(app, item, send, dispatcher.lane(app))
     except Exception as e:  # noqa: BLE001
         send(dispatcher.failure(e, None, "lifecycle hook"))
     _flush(app, send)

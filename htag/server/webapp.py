@@ -31,7 +31,7 @@ from starlette.websockets import WebSocket
 from ..core.app import App
 from ..core.context import current_request
 from ..core.frames import error_frame
-from .codec import decode_message, encode, is_refusal
+from .codec import decode_message, encode, is_refusal, unacceptable_frame
 from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
@@ -126,11 +126,12 @@ class WebApp:
         https_only: bool = False,
         event_rate: float = 100.0,
         event_burst: float = 200.0,
+        callback_timeout: float | None = 60.0,
     ) -> None:
         self.sessions = SessionManager(
             target, on_instance, max_sessions, session_timeout, max_pending_pages, pending_page_timeout
         )
-        self.dispatcher = Dispatcher(debug_from_env() if debug is None else debug)
+        self.dispatcher = Dispatcher(debug_from_env() if debug is None else debug, callback_timeout)
         self.parano = parano
         self.throttle = throttle
         self.max_message_size = max_message_size
@@ -395,8 +396,12 @@ class WebApp:
                     break
                 session.last_seen = time.monotonic()
                 raw = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
-                message = decode_message(raw, self.max_message_size, conn.parano_key)
                 conn.hold()  # what this message produces is sent below, by this task
+                if (code := unacceptable_frame(raw, self.max_message_size)) is not None:
+                    conn.close(code)
+                    await conn.flush()  # the close frame, with its code
+                    break
+                message = decode_message(raw, self.max_message_size, conn.parano_key)
                 if not self._within_rate(session):
                     conn.push(error_frame(TOO_MANY, callback_id_of(message)))
                 elif is_refusal(message):

@@ -116,3 +116,72 @@ class FragileRender(Tag.App):
     def inc(self, e):
         self.n.value += 1
         return self.n.value
+
+
+def _released() -> bool:
+    """The test's go-ahead for a blocked callback: a file next to the record log."""
+    return os.path.exists(os.environ.get("HTAG_TEST_LOG", "") + ".go")
+
+
+class Blocking(Tag.App):
+    """`block` blocks its thread (time.sleep, as a slow query would) until the test
+    creates the go-ahead file, then sets the counter to 777."""
+
+    def init(self):
+        self.n = State(0)
+        Tag.span(self.n, _id="count")
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+        Tag.button("block", _id="block", _onclick=self.block)
+
+    def inc(self, e):
+        self.n.value += 1
+        return self.n.value
+
+    def block(self, e):
+        _record("block started")
+        deadline = time.monotonic() + 60
+        while not _released() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.n.value = 777
+        _record("block ended")
+        return "unblocked"
+
+
+class Flood(Tag.App):
+    """`flood` pushes 600 frames of ~8 KB, each sent at once (throttle 0), while the
+    test's client reads nothing."""
+
+    def init(self):
+        self.n = State(0)
+        Tag.span(lambda: f"{self.n.value}:" + "x" * 8000, _id="big")
+        Tag.button("flood", _id="flood", _onclick=self.flood)
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+
+    async def flood(self, e):
+        for _ in range(600):
+            self.n.value += 1
+            self.update(throttle=0)
+            await asyncio.sleep(0)
+        _record("flood done")
+
+    def inc(self, e):
+        self.n.value += 1
+        return self.n.value
+
+
+class BlockingSteps(Blocking):
+    """`steps`: a generator whose first step blocks its thread until the go-ahead."""
+
+    def init(self):
+        super().init()
+        Tag.button("steps", _id="steps", _onclick=self.steps)
+
+    def steps(self, e):
+        _record("steps started")
+        deadline = time.monotonic() + 60
+        while not _released() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.n.value = 5
+        yield
+        self.n.value = 6
+        _record("steps ended")
