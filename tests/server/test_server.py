@@ -324,7 +324,7 @@ def test_event_flood_is_refused_but_session_survives(opened):
             _, reply = await b.event("inc")
             if reply["action"] != "error" or time.monotonic() > deadline:
                 break
-            assert "too many events" in reply["message"]
+            assert "too many messages" in reply["message"]
             await asyncio.sleep(0.02)
         assert reply["result"] == answered + 1
 
