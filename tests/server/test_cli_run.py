@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from htag.server.ports import PortInUseError, ensure_port_free
+from htag.server.serve import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "demo.py"
@@ -53,9 +54,7 @@ def stop(proc: subprocess.Popen) -> int:
 
 
 def test_htag_run_serves_the_demo_and_answers_a_click(browser, tmp_path):
-    from conftest import free_port
-
-    port = free_port()
+    port = free_port("127.0.0.1")
     log = tmp_path / "run.log"
     proc = start_htag_run(f"{DEMO}:Demo", port=port, log=log, env={"HTAG_SECRET_KEY": "k" * 32})
     try:
