@@ -52,7 +52,10 @@ def add_parser(commands: Any) -> None:
         help="the ASGI server ($HTAG_SERVER; granian)",
     )
     p.add_argument(
-        "--reload", action="store_true", default=_flag("HTAG_RELOAD"), help="restart when a .py file changes"
+        "--reload",
+        action="store_true",
+        default=_flag("HTAG_RELOAD"),
+        help="restart when a .py file under the current folder changes ($HTAG_RELOAD=1)",
     )
     p.add_argument(
         "--debug",

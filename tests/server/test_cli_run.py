@@ -100,6 +100,52 @@ def test_busy_port_is_refused_by_htag_run_and_by_webapp_run(serve, tmp_path):
     assert httpx.get(first.url + "/", timeout=5).status_code == 200  # the first still serves
 
 
+APP_V = """from htag import Tag
+
+class App(Tag.App):
+    def init(self):
+        Tag.p("{text}", _id="version")
+"""
+
+
+def test_htag_run_dev_is_debug_and_reloads_on_change(tmp_path):
+    """`python -m htag run --dev`: debug on, and an edit restarts the server with the new code
+    (the restart runs the command as typed, `-m htag` included; the busy-port check must not
+    refuse the old server's port)."""
+    (tmp_path / "app.py").write_text(APP_V.format(text="first version"))
+    port = free_port("127.0.0.1")
+    log = tmp_path / "dev.log"
+    out = open(log, "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "htag", "run", "app:App", "--dev", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_served(url, proc, log)
+        page = httpx.get(url + "/", timeout=5).text
+        assert "first version" in page
+        assert 'data-htag-debug="1"' in page and 'data-htag-reload="1"' in page
+        (tmp_path / "app.py").write_text(APP_V.format(text="second version"))
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            try:
+                if "second version" in httpx.get(url + "/", timeout=2).text:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        else:
+            raise AssertionError("the edit was not served: " + log.read_text())
+        assert "change detected, restarting" in log.read_text()
+        assert "already in use" not in log.read_text()
+    finally:
+        stop(proc)
+        out.close()
+
+
 @pytest.mark.parametrize("reuse_port", [False, True])
 def test_ensure_port_free_sees_a_listening_socket(reuse_port):
     with socket.socket() as listener:
