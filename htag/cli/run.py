@@ -35,6 +35,13 @@ def add_parser(commands: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("target", metavar="module:App", help="what to serve: module:App or path/to/file.py:App")
+    add_server_options(p, open_browser=False)
+    p.set_defaults(command=command)
+
+
+def add_server_options(p: argparse.ArgumentParser, open_browser: bool) -> None:
+    """The options of `run()`, each also read from the environment (shared with the
+    executables `htag build` makes)."""
     env = os.environ.get
     p.add_argument(
         "--host", default=env("HTAG_HOST", "127.0.0.1"), help="address to bind ($HTAG_HOST; 127.0.0.1)"
@@ -64,7 +71,12 @@ def add_parser(commands: Any) -> None:
         help="send error details and tracebacks to the browser ($HTAG_DEBUG=1; development only)",
     )
     p.add_argument("--dev", action="store_true", help="development mode: --debug --reload")
-    p.add_argument("--open", action="store_true", help="open the page in a browser")
+    p.add_argument(
+        "--open",
+        action=argparse.BooleanOptionalAction,
+        default=open_browser,
+        help=f"open the page in a browser ({'on' if open_browser else 'off'} by default)",
+    )
     p.add_argument(
         "--hosts",
         default=env("HTAG_HOSTS"),
@@ -82,7 +94,6 @@ def add_parser(commands: Any) -> None:
         choices=("debug", "info", "warning", "error"),
         help="htag's log level on stderr ($HTAG_LOG_LEVEL; info)",
     )
-    p.set_defaults(command=command)
 
 
 def _flag(name: str) -> bool:
@@ -90,10 +101,15 @@ def _flag(name: str) -> bool:
 
 
 def command(args: argparse.Namespace) -> int:
+    return serve(target.load(args.target), args)
+
+
+def serve(obj: Any, args: argparse.Namespace) -> int:
+    """Serves `obj` (an App class, an App or a WebApp) with the options in `args`; 1 when
+    the port is taken."""
     from htag.server import WebApp
     from htag.server.ports import PortInUseError
 
-    obj = target.load(args.target)
     webapp = obj if isinstance(obj, WebApp) else WebApp(obj)
     if args.hosts:
         webapp.hosts = [h.strip().lower() for h in args.hosts.split(",") if h.strip()]
@@ -104,7 +120,7 @@ def command(args: argparse.Namespace) -> int:
             args.port,
             server=args.server,
             reload=args.reload or args.dev,
-            open_browser=args.open or args.dev,
+            open_browser=args.open,
             debug=debug,
             log_level=args.log_level.upper(),
             forwarded_allow_ips=args.forwarded_allow_ips,
@@ -113,3 +129,11 @@ def command(args: argparse.Namespace) -> int:
         print(f"htag: error: {e}", file=sys.stderr)
         return 1
     return 0
+
+
+def run_executable(obj: Any, name: str) -> int:
+    """The entry point of an executable made by `htag build`: `obj` served with the options
+    of `htag run` (the browser opens by default: the executable is double-clicked)."""
+    p = argparse.ArgumentParser(prog=name, description=f"{name}: an htag app. Serves it and opens it.")
+    add_server_options(p, open_browser=True)
+    return serve(obj, p.parse_args())

@@ -15,13 +15,14 @@ import htag
 @pytest.mark.parametrize(
     ("command", "words"),
     [
-        ((), ["run", "new", "bench", "docs/cli.md"]),
+        ((), ["run", "new", "bench", "build", "docs/cli.md"]),
         (
             ("run",),
             ["module:App", "--port", "--reload", "--dev", "HTAG_SECRET_KEY", "HTAG_PORT", "examples:"],
         ),
         (("new",), ["NAME", "app.py", "test_app.py", "README.md", "example:"]),
         (("bench",), ["module:App", "--json", "--state", "plain", "memory", "examples:"]),
+        (("build",), ["module:App", "--name", "--out", "PyInstaller", "htag[build]", "example:"]),
     ],
 )
 def test_help_reads_well(run_htag, command, words):
