@@ -21,13 +21,13 @@ python3 -m venv "$venv"
 # shellcheck disable=SC1091
 . "$venv/bin/activate"
 pip install -q --upgrade pip
-pip install -q "maturin>=1.5,<2"
+pip install -q "maturin>=1.5,<2" ziglang auditwheel
 
 echo "== client build check (htag/client/htag.js is what htag/client/src/ gives)"
 python htag/client/build.py --check
-echo "== building the wheel"
+echo "== building the wheel (manylinux2014, as released: linked by zig against glibc 2.17)"
 rm -rf dist
-maturin build --release --out dist -q
+maturin build --release --zig --compatibility manylinux2014 --out dist -q
 pip install -q "$(ls dist/htag-*.whl)[test,uvicorn]"
 
 echo "== pytest (installed wheel)"
@@ -35,6 +35,9 @@ cd "$root/tests"
 python -c "import htag, htag._core; print('testing', htag.__file__)"
 python -m pytest -q "$@"
 cd "$root"
+
+echo "== the wheel without Rust (scripts/smoke_wheel.sh)"
+bash scripts/smoke_wheel.sh "$(ls dist/htag-*.whl)"
 
 echo "== cargo test"
 cargo test --release -q

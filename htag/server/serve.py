@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .logs import show_logs
+from .ports import ensure_port_free
 from .security import LOOPBACK_HOSTS, is_loopback
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ def run(
         )
     if server not in ("granian", "uvicorn"):
         raise ValueError(f"server must be 'granian' or 'uvicorn', not {server!r}")
+    if port != 0:  # before the reload supervisor too: it would wait for a fix forever
+        ensure_port_free(host, port)
     if reload and os.environ.get(RELOAD_CHILD) != "1":
         _supervise_reload()
         return
@@ -189,7 +192,8 @@ def _supervise_reload() -> None:
     env = dict(os.environ, **{RELOAD_CHILD: "1"})
     while True:
         before = snapshot()
-        child = subprocess.Popen([sys.executable, *sys.argv], env=env)
+        # the command as typed, interpreter options and `-m module` included (`python -m htag run`)
+        child = subprocess.Popen([sys.executable, *sys.orig_argv[1:]], env=env)
         try:
             while child.poll() is None and snapshot() == before:
                 time.sleep(0.5)

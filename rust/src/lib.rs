@@ -67,3 +67,25 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("VOID_ELEMENTS", PyFrozenSet::new(m.py(), render::VOID)?)?;
     Ok(())
 }
+
+/// Windows wheels cross-linked with zig (`scripts/build-wheels.sh`): maturin hands the linker an
+/// export list (a `.def` file) naming the init function after the whole module name,
+/// `PyInit_htag._core`, and the DLL exports only what that list names. CPython imports
+/// `htag._core` through `PyInit__core` (what `#[pymodule]` defines). So: the symbol the list
+/// asks for exists (an alias), and a linker directive exports the one CPython looks up.
+///
+/// # Safety
+/// As `PyInit__core`: called by CPython's import machinery, with the GIL held.
+#[cfg(all(windows, target_env = "gnu"))]
+#[export_name = "PyInit_htag._core"]
+pub unsafe extern "C" fn module_init_named_as_maturin_exports_it() -> *mut pyo3::ffi::PyObject {
+    extern "C" {
+        fn PyInit__core() -> *mut pyo3::ffi::PyObject;
+    }
+    unsafe { PyInit__core() }
+}
+
+#[cfg(all(windows, target_env = "gnu"))]
+#[link_section = ".drectve"]
+#[used]
+static EXPORT_MODULE_INIT: [u8; 22] = *b" -export:PyInit__core ";
