@@ -26,7 +26,18 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: str, server: str, log: Path, run_options: dict | None = None, **options):
+    """Serves `WebApp(<app>, **options)`, `<app>` a class of `apps_module` (default: apps.py here)."""
+
+    def __init__(
+        self,
+        app: str,
+        server: str,
+        log: Path,
+        run_options: dict | None = None,
+        apps_module: Path | None = None,
+        **options,
+    ):
+        apps_module = apps_module or HERE / "apps.py"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -37,7 +48,8 @@ class Server:
             )
         else:
             code = (
-                f"import sys; sys.path.insert(0, {str(HERE)!r}); import apps; from htag import WebApp; "
+                f"import sys; sys.path.insert(0, {str(apps_module.parent)!r}); "
+                f"import {apps_module.stem} as apps; from htag import WebApp; "
                 f"WebApp(apps.{app}, secret_key={SECRET!r}, **{options!r})"
                 f".run(port={self.port}, open_browser=False, server={server!r}, **{run_options or {}!r})"
             )
