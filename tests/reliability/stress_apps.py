@@ -7,6 +7,7 @@ two buttons that misbehave on purpose: `block` sleeps in a sync callback, `flood
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
 from pathlib import Path
@@ -15,6 +16,10 @@ from htag import State, Tag
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
 from apps import Counter  # tests/server/apps.py (its directory is put on the path above)
+
+# htag logs to a NullHandler: the server's own warnings and errors go to its output, where the tests
+# look for errors htag did not handle (`support.internal_errors`)
+logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 FLOOD_BYTES = 16_384  # per frame: a stalled client's TCP buffers fill after a few hundred frames
 FLOOD_EVERY_S = 0.002

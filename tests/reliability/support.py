@@ -55,7 +55,8 @@ def destroyed(server: Server) -> int:
 
 def internal_errors(server: Server) -> list[str]:
     """The server's log lines that tell of an error htag did not handle itself."""
-    server.out.flush()
+    if not server.out.closed:
+        server.out.flush()
     lines = server.log.with_suffix(".out").read_text(errors="replace").splitlines()
     return [line for line in lines if any(marker in line for marker in INTERNAL_ERRORS)]
 
@@ -135,10 +136,12 @@ async def click(session: loadclient.Session, tag_id: str | None = None, value: A
         session.other_frames += 1
 
 
-async def timed_clicks(session: loadclient.Session, until: float) -> None:
-    """Clicks `inc` until `until` (time.perf_counter), keeping each round trip in `session.latencies` and
-    each failure in `session.errors` (a failed socket ends the loop)."""
+async def timed_clicks(session: loadclient.Session, until: float, pause: float = 0.0) -> None:
+    """Clicks `inc` until `until` (time.perf_counter), `pause` seconds apart, keeping each round trip in
+    `session.latencies` and each failure in `session.errors` (a failed socket ends the loop)."""
     while time.perf_counter() < until:
+        if pause and session.latencies:
+            await asyncio.sleep(pause)
         sent = time.perf_counter()
         try:
             await loadclient.click(session)
