@@ -29,6 +29,9 @@ import orjson
 import support
 from websockets.exceptions import ConnectionClosed
 
+SEED = 20261130
+BOUNDED = {"websocket": 5_000, "sse": 2_000, "http": 2_000}  # frames per transport: a few seconds each
+LONG = 100_000  # frames per transport under `pytest -m stress` and in measure.py
 KNOWN_ACTIONS = ("ping", "poll", "log_error", "event")
 KNOWN_EVENTS = ("click", "input", "change", "submit", "keyup", "htag:sync", "hashchange")
 SYNC_EVERY = 20  # frames between liveness checks (a ping answered by a pong)

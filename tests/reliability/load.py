@@ -21,6 +21,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 MIB = 1 << 20
+LONG_SESSIONS = 2_000  # concurrent sessions under `pytest -m stress` and in measure.py
+LONG_BLOCKED_OTHERS = 200  # sessions clicking while one callback blocks, likewise
 SETUP_CONCURRENCY = 20  # sessions being opened at once, as loadclient does
 # between a session's clicks: it stays under the default flood limit (100 events/s per session), which
 # would otherwise refuse some clicks of a lone fast client
