@@ -90,6 +90,12 @@ class Protocol:
         self._tasks.add(task)  # keep a reference: the loop holds tasks only weakly
         task.add_done_callback(self._tasks.discard)
 
+    def forget_app(self, app: App) -> None:
+        """Closes the updater of an App whose session was discarded."""
+        updater = self.updaters.pop(id(app), None)
+        if updater is not None:
+            updater.close()
+
     def forget_apps_except(self, live: set[int]) -> None:
         """Closes the updaters of Apps no session holds any more."""
         for key in [k for k in self.updaters if k not in live]:

@@ -126,6 +126,8 @@ class SessionManager:
         self._pending: OrderedDict[str, Session] = OrderedDict()  # oldest first
         self._lock = threading.Lock()
         self._destroying: set[asyncio.Task[Any]] = set()  # async on_destroy still running
+        # called for each discarded session, so that the web layer lets go of its App at once
+        self.on_discard: Callable[[Session], None] | None = None
 
     def __len__(self) -> int:
         return len(self._sessions) + len(self._pending)
@@ -252,6 +254,8 @@ class SessionManager:
         for conn in list(session.connections):
             conn.close()
         if self.shared is None:
+            if self.on_discard is not None:
+                self.on_discard(session)
             self._call_destroy(session.app)
 
     def _call_destroy(self, app: App) -> None:

@@ -146,6 +146,9 @@ class WebApp:
         self.on_last_disconnect: Callable[[], None] | None = None
         self.protocol = Protocol(self.dispatcher, throttle)
         self.protocol.on_idle = self._last_connection_closed
+        # a discarded session's App is let go at once, not at the next sweep (up to 30 s later): under
+        # churn, the Apps waiting for it would hold memory far beyond the session cap
+        self.sessions.on_discard = lambda session: self.protocol.forget_app(session.app)
         self._janitor: asyncio.Task[None] | None = None
         self._watchdog = SendWatchdog()
         self._refusal_log = RateLimiter(rate=0.2, burst=10)  # a flood must not flood the log

@@ -26,9 +26,10 @@ def test_2000_concurrent_sessions_click_without_an_error(serve):
 
 
 def test_churned_sessions_leave_the_memory_flat(serve):
-    # a cap of 40 live sessions (the default is 1,000): 800 sessions come and go, 20 times the cap
-    result = asyncio.run(load.churn(serve(max_sessions=40), rounds=20, per_round=40))
-    assert promises.churn(result, warm_rounds=5, limit_mib=4) == []
+    # a cap of 40 live sessions (the default is 1,000): 1,600 sessions come and go, 40 times the cap; the
+    # first half warms the allocators up (the RSS still moves by a few MiB until about 800)
+    result = asyncio.run(load.churn(serve(max_sessions=40), rounds=40, per_round=40))
+    assert promises.churn(result, warm_rounds=20, limit_mib=4) == []
 
 
 @pytest.mark.stress
