@@ -89,12 +89,11 @@ def sessions(directory: Path, quick: bool) -> list[Row]:
 
 
 def churning(directory: Path, quick: bool) -> list[Row]:
-    rounds, per_round, cap, limit = (20, 40, 40, 4.0) if quick else (50, 400, None, 16.0)
+    rounds, per_round, cap, warm, limit = (40, 40, 40, 20, 4.0) if quick else (50, 400, None, 5, 16.0)
     options = {"max_sessions": cap} if cap else {}
 
     def run(server):
         result = asyncio.run(load.churn(server, rounds, per_round))
-        warm = 5
         figures = (
             f"{result.sessions:,} sessions; RSS {result.rss_mib[warm - 1]:.0f} MiB after {warm * per_round:,}, "
             f"{max(result.rss_mib[warm:]):.0f} MiB at most after, {result.rss_mib[-1]:.0f} MiB at the end"
@@ -167,6 +166,10 @@ def sigterm(directory: Path, quick: bool) -> list[Row]:
 
         with_server(directory, run)
     complete = sum(1 for r in results if r.destroyed == r.opened)
+    if broken:  # the same failures run after run: the first run's, and how often
+        first = broken[0].split(":")[0]
+        failed = len({b.split(":")[0] for b in broken})
+        broken = [b for b in broken if b.startswith(first + ":")] + [f"failed in {failed} of {runs} runs"]
     exits = [r.exit_s for r in results if r.exit_s is not None]
     figures = (
         f"every on_destroy ran in {complete} of {runs} runs "
