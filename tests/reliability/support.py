@@ -76,12 +76,6 @@ async def wait_until(condition: Any, timeout: float, every: float = 0.05) -> boo
 # --------------------------------------------------------------------------- WebSocket sessions
 
 
-async def open_sessions(url: str, count: int, first: int = 0) -> list[loadclient.Session]:
-    """`count` sessions (each: its own page and cookie, a WebSocket, the first frame), whose `click_id`
-    is the `inc` button."""
-    return await loadclient.open_sessions(url, "htag", "inc", count, first)
-
-
 async def open_session(url: str, index: int = 0) -> loadclient.Session:
     return await loadclient.open_htag_session(index, url, "inc")
 
