@@ -6,9 +6,9 @@ valid events with wrong types, unknown actions, unknown tag ids and events, huge
 values, integers beyond 64 bits, lone surrogates, truncated JSON, invalid UTF-8, binary frames, and
 plain random bytes. The same seed gives the same frames.
 
-A crash is any of: the server process gone, a WebSocket closed by the server when no frame broke the
-WebSocket protocol itself (a text frame that is not UTF-8: Granian ends the socket for it, a few frames
-later, with 1005 or by dropping the TCP connection) or closed with 1011 (internal error), an HTTP 5xx, a request
+A crash is any of: the server process gone, a WebSocket closed by the server when no frame it may
+refuse by closing was sent (docs/protocol.md: not UTF-8, 1007 or Granian's 1005; over the size limit,
+1009; the close may come a few frames later) or closed with 1011 (internal error), an HTTP 5xx, a request
 under the size limit left without a response, a traceback reaching the client, or the session no
 longer working after the run (a click on `inc` must still be answered with its count).
 """
@@ -46,6 +46,18 @@ class Frame:
     data: str | bytes
     binary: bool = False  # a WebSocket binary frame (bytes)
     bad_utf8_text: bool = False  # bytes sent as a *text* frame: invalid UTF-8
+
+    def ends_the_socket(self) -> bool:
+        """Whether the server may end a WebSocket for this frame (docs/protocol.md, close codes): a text
+        frame that is not UTF-8 (Granian: 1005), a binary one (1007), or one over the size limit (1009)."""
+        if len(self.data) > MAX_MESSAGE_SIZE:
+            return True
+        if isinstance(self.data, bytes):
+            try:
+                self.data.decode()
+            except UnicodeDecodeError:
+                return True
+        return False
 
 
 class Frames:
@@ -208,7 +220,7 @@ class FuzzReport:
     frames: int = 0
     kinds: dict[str, int] = field(default_factory=dict)
     replies: int = 0  # frames or responses the server sent back
-    closed_by_server: dict[str, int] = field(default_factory=dict)  # "<close code> after <kind>" -> times
+    closed_by_server: dict[int, int] = field(default_factory=dict)  # close code (1006: none) -> times
     statuses: dict[int | str, int] = field(default_factory=dict)  # HTTP status (or "reset") -> times
     crashes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -263,7 +275,7 @@ async def fuzz_websocket(url: str, count: int, seed: int) -> FuzzReport:
                 return
 
     sent_since_sync = 0
-    broke_protocol = False  # a text frame that is not UTF-8 was sent on this socket
+    refused = ""  # the kind of the last frame sent on this socket that the server may end it for
     checked = False
     while not checked:
         frame = next(frames) if report.frames < count else None
@@ -275,7 +287,7 @@ async def fuzz_websocket(url: str, count: int, seed: int) -> FuzzReport:
                 checked = True
                 continue
             report.count(frame)
-            broke_protocol = broke_protocol or frame.bad_utf8_text
+            refused = frame.kind if frame.ends_the_socket() else refused
             await session.ws.send(frame.data, text=True if frame.bad_utf8_text else None)
             sent_since_sync += 1
             if sent_since_sync >= SYNC_EVERY or report.frames >= count:
@@ -283,18 +295,18 @@ async def fuzz_websocket(url: str, count: int, seed: int) -> FuzzReport:
                 await sync()
         except ConnectionClosed as e:
             code = int(e.rcvd.code) if e.rcvd is not None else 1006
-            cause = "invalid-utf8-text" if broke_protocol else frame.kind if frame else "the final click"
-            closed = f"{code} after {cause}"
-            report.closed_by_server[closed] = report.closed_by_server.get(closed, 0) + 1
-            if code == 1011 or not broke_protocol:
+            report.closed_by_server[code] = report.closed_by_server.get(code, 0) + 1
+            # the close may come a few frames after the one it is for
+            cause = refused or (frame.kind if frame else "the final click")
+            if code == 1011 or not refused:
                 report.crash(f"socket closed with {code} after a {cause} frame")
             session = await identity.connect()
-            broke_protocol = False
+            refused = ""
         except asyncio.TimeoutError:
             report.crash(f"no pong within 30 s after a {frame.kind if frame else 'click'} frame")
             await session.ws.close()
             session = await identity.connect()
-            broke_protocol = False
+            refused = ""
     await session.ws.close()
     report.seconds = time.perf_counter() - began
     return report
