@@ -150,7 +150,7 @@ def test_an_instance_static_is_forgotten_with_the_last_app_using_it():
     app = App()
     tag = Tag.div()
     tag.statics = Tag.style(css)
-    app <= tag
+    app.add(tag)
     app.render_page()
     assert STATICS.find(digest(css)) is not None
     del app, tag
