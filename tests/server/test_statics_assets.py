@@ -156,3 +156,14 @@ def test_an_instance_static_is_forgotten_with_the_last_app_using_it():
     del app, tag
     gc.collect()
     assert STATICS.find(digest(css)) is None
+
+
+def test_statics_of_an_app_mounted_under_a_sub_path(serve, browser):
+    server = serve("StaticsApp", server="mounted")
+    page = browser(server.url).load("/ui/")
+    href = re.search(r'<link rel="stylesheet" href="(_htag/s/[0-9a-f]{16}\.css)">', page).group(1)
+    # relative to the page, /ui/: the mounted App's own route
+    assert httpx.get(f"{server.url}/ui/{href}").text == apps.SHARED_CSS
+    # the App's page is /ui/ only: /ui redirects there, so relative references resolve the same
+    bare = httpx.get(f"{server.url}/ui")
+    assert bare.status_code in (301, 302, 307, 308) and bare.headers["location"].endswith("/ui/")
