@@ -37,16 +37,12 @@ class Static:
 
     __slots__ = ("__weakref__", "body", "digest", "ext", "html", "reference")
 
-    def __init__(self, html: str, body: bytes, ext: str, reference_of: Any) -> None:
+    def __init__(self, html: str, body: bytes, ext: str, attrs: list[str]) -> None:
         self.html = html  # as declared
-        self.body = body  # the asset's bytes
+        self.body = body  # the file's bytes
         self.ext = ext  # "css" or "js"
         self.digest = _core.static_digest(body)
-        self.reference = reference_of(self)  # what pages and frames carry
-
-    @property
-    def path(self) -> str:
-        return f"{ASSETS_PATH}{self.digest}.{self.ext}"
+        self.reference = _reference(ext, attrs, f"{ASSETS_PATH}{self.digest}.{ext}")  # sent instead
 
     @property
     def media_type(self) -> str:
@@ -75,7 +71,7 @@ class StaticsRegistry:
         with self._lock:
             found = self._by_hash.get(key)
             if found is None or found.body != body:
-                found = Static(html, body, ext, lambda s: _reference(kind, attrs, s.path))
+                found = Static(html, body, ext, attrs)
                 self._by_hash[key] = found
                 self._by_digest[found.digest] = found
             return found
@@ -111,9 +107,9 @@ def _parse_inline(html: str) -> tuple[str, list[str], str] | None:
     return kind, attrs, content
 
 
-def _reference(kind: str, attrs: list[str], path: str) -> str:
+def _reference(ext: str, attrs: list[str], path: str) -> str:
     extra = "".join(" " + a for a in attrs)
-    if kind == "style":
+    if ext == "css":
         return f'<link rel="stylesheet" href="{path}"{extra}>'
     return f'<script src="{path}"{extra}></script>'
 
