@@ -22,7 +22,11 @@ import sys
 from pathlib import Path
 
 BENCHES = Path(__file__).resolve().parent
-APPS = {"counter": ("workloads.counter_app", "Counter"), "bigtable": ("workloads.bigtable_app", "BigTable")}
+APPS = {
+    "counter": ("workloads.counter_app", "Counter"),
+    "bigtable": ("workloads.bigtable_app", "BigTable"),
+    "statics": ("workloads.statics_app", "StaticsHeavy"),  # benches/statics.py
+}
 SECRET = "server-side-benchmark-secret"
 NO_FLOOD_GUARD = 1e9
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._core import F_EVENTS, F_EXTRA, F_FORM, F_HOOKS, F_LAMBDA, F_STATICS
 from .frames import UpdateFrame
-from .statics import class_statics, render_statics
+from .statics import Static, class_statics, render_statics, wire_html, wire_statics
 from .tag import GTag
 
 if TYPE_CHECKING:
@@ -65,7 +65,8 @@ class UpdateEngine:
         self.lambda_tags: weakref.WeakSet[GTag] = weakref.WeakSet()
         self.lambdas_stale = False
         self.js: list[str] = []
-        self.statics: dict[str, bool] = {}  # html -> sent to the current page?
+        # each static as sent (html, or a shared `Static` asset) -> sent to the current page?
+        self.statics: dict[str | Static, bool] = {}
         self.static_classes: set[type] = set()
         self.live = False  # a page was rendered: changes are tracked from then on
         self.version = 0  # bumped by every render the client receives
@@ -113,7 +114,7 @@ class UpdateEngine:
         if "_htag_lambda" in extra:
             self.lambda_tags.add(tag)
         if "statics" in extra:
-            self.add_statics(render_statics(extra["statics"]))
+            self.add_statics(wire_statics(render_statics(extra["statics"])))
         js = extra.pop("_htag_pending_js", None)
         if js:
             self.js.extend(js)
@@ -229,11 +230,11 @@ class UpdateEngine:
         self.js.append(js)
         self.schedule()
 
-    def add_statics(self, items: Iterable[str]) -> None:
+    def add_statics(self, items: Iterable[str | Static]) -> None:
         statics = self.statics
-        for html in items:
-            if html not in statics:
-                statics[html] = False
+        for item in items:
+            if item not in statics:
+                statics[item] = False
 
     def schedule(self, throttle: float | None = None) -> None:
         notifier = self.notifier
@@ -263,10 +264,10 @@ class UpdateEngine:
         """(every static, body HTML) for a fresh page; starts change tracking."""
         self.start()
         with self.lock:
-            for html in self.statics:
-                self.statics[html] = True
+            for item in self.statics:
+                self.statics[item] = True
             body = self._render_everything()
-            statics = list(self.statics)
+            statics = [wire_html(item) for item in self.statics]
         self.run_deferred()
         return statics, body
 
@@ -325,11 +326,11 @@ class UpdateEngine:
         return frame
 
     def _attach_pending(self, frame: UpdateFrame) -> None:
-        new = [html for html, sent in self.statics.items() if not sent]
+        new = [item for item, sent in self.statics.items() if not sent]
         if new:
-            frame["statics"] = new
-            for html in new:
-                self.statics[html] = True
+            frame["statics"] = [wire_html(item) for item in new]
+            for item in new:
+                self.statics[item] = True
         if self.js:
             frame["js"] = list(self.js)
             self.js.clear()

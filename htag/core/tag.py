@@ -30,7 +30,7 @@ from .css import scope_css
 from .events import event_flags
 from .html import HTML
 from .state import State, StateProxy
-from .statics import forget_class, render_statics
+from .statics import forget_class, render_statics, wire_statics
 
 # kinds of reactive dependency
 CONTENT = 0
@@ -435,7 +435,7 @@ class GTag(_core.Node):
             app = self.root
             if app is not None:
                 if name == "statics":
-                    app._engine.add_statics(render_statics(value))
+                    app._engine.add_statics(wire_statics(render_statics(value)))
                 app._engine.plain_attribute_changed()
 
     def _uses_lambda(self, obj: Any) -> None:

@@ -3,6 +3,7 @@ CSRF token, event rate; and the parano key derived from the secret."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import ipaddress
@@ -77,13 +78,24 @@ def from_own_site(headers: Any, scheme: str) -> bool:
     return True
 
 
-# What the page needs: the client script and WebSocket from its own origin, inline
-# event attributes (onclick="htag_on(this,event)": unsafe-inline), `new Function` for
-# the App's `js` (unsafe-eval), and the App's statics: inline <style> and <script>
-# today, or from a CDN (https:). Tighten it with WebApp(csp=...) (docs/security.md).
+def handler_hashes() -> str:
+    """CSP sources allowing exactly the event attributes htag renders (`onclick=
+    "htag_on(this,event)"`, with its @prevent/@stop flags): with 'unsafe-hashes', a
+    browser runs an inline handler whose text has one of these sha256 (CSP Level 3)."""
+    handlers = ["htag_on(this,event)"] + [f"htag_on(this,event,{flags})" for flags in (1, 2, 3)]
+    digests = (base64.b64encode(hashlib.sha256(h.encode()).digest()).decode() for h in handlers)
+    return "'unsafe-hashes' " + " ".join(f"'sha256-{d}'" for d in digests)
+
+
+# What the page needs, and no 'unsafe-inline' for scripts or <style>: the client script,
+# the App's statics (content-addressed files: htag/core/statics.py) and the WebSocket
+# from its own origin; htag's event attributes by their hashes; `new Function` for the
+# App's `js` (unsafe-eval: drop it for an App without call_js); statics from a CDN
+# (https:); `style="..."` attributes of the App's tags (style-src-attr). See
+# docs/security.md, "Headers".
 DEFAULT_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' https:; "
-    "style-src 'self' 'unsafe-inline' https:; img-src 'self' data: blob: https:; "
+    f"default-src 'self'; script-src 'self' {handler_hashes()} 'unsafe-eval' https:; "
+    "style-src 'self' https:; style-src-attr 'unsafe-inline'; img-src 'self' data: blob: https:; "
     "font-src 'self' data: https:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'"
 )

@@ -2,7 +2,8 @@
 
 Routes (relative to where it is mounted): `GET /` the page, `GET /ws` the WebSocket,
 `GET /stream` + `POST /event` the SSE fallback, `POST /event` with `"fallback": true`
-the pure-HTTP fallback, `GET /_htag/htag.<hash>.js` the client. Sessions ride on
+the pure-HTTP fallback, `GET /_htag/htag.<hash>.js` the client, `GET /_htag/s/<digest>.css|.js`
+the App's statics. Sessions ride on
 Starlette's signed cookie (`session_cookie.py`: a host app's session stays
 `request.session`). The routes stay thin: they check the request
 (`security`), find the session (`sessions`), and hand the connection and its
@@ -31,10 +32,11 @@ from starlette.websockets import WebSocket
 from ..core.app import App
 from ..core.context import current_request
 from ..core.frames import error_frame
+from ..core.statics import ASSETS_PATH
 from .codec import decode_message, encode, is_refusal, unacceptable_frame
 from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
-from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
+from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, Asset, StaticAssets, render_document
 from .protocol import Protocol, is_known_action
 from .security import (
     DEFAULT_CSP,
@@ -80,6 +82,14 @@ class RawASGI:
         if scope["type"] == "websocket":
             scope[self.KEY] = (receive, send)
         await self.app(scope, receive, send)
+
+
+def asset_response(asset: Asset, request: Request) -> Response:
+    """An immutable asset, compressed as the client accepts; 304 to a client that has it."""
+    body, headers = asset.encoded_for(request.headers.get("accept-encoding", ""))
+    if request.headers.get("if-none-match") == headers["ETag"]:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type=asset.media_type, headers=headers)
 
 
 def answering(endpoint: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -163,6 +173,7 @@ class WebApp:
         self._secret = secret
         self._https_only = https_only
         self._app: Starlette | None = None
+        self.static_assets = StaticAssets()
 
     @property
     def debug(self) -> bool:
@@ -187,6 +198,7 @@ class WebApp:
                     Route("/stream", answering(self.stream), methods=["GET"]),
                     Route("/event", answering(self.event), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
+                    Route(f"/{ASSETS_PATH}{{name}}", self.static_asset, methods=["GET"]),
                     Route("/favicon.ico", self.favicon, methods=["GET"]),
                     Route("/logo.png", self.favicon, methods=["GET"]),
                 ],
@@ -288,8 +300,14 @@ class WebApp:
         return HTMLResponse(document, headers={"Cache-Control": "no-store"})
 
     async def client_js(self, request: Request) -> Response:
-        body, headers = CLIENT_SCRIPT.encoded_for(request.headers.get("accept-encoding", ""))
-        return Response(body, media_type=CLIENT_SCRIPT.media_type, headers=headers)
+        return asset_response(CLIENT_SCRIPT, request)
+
+    async def static_asset(self, request: Request) -> Response:
+        """An App's style or script static, by the digest of its content."""
+        asset = self.static_assets.find(request.path_params["name"])
+        if asset is None:
+            return PlainTextResponse("unknown static", status_code=404)
+        return asset_response(asset, request)
 
     async def favicon(self, request: Request) -> Response:
         return Response(

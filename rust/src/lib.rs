@@ -9,18 +9,19 @@
 //! - `hooks`: the Python callbacks, and `hooks::state_contract`, the only code
 //!   that touches `htag.state.State` internals;
 //! - `render`: HTML output, caches and client records (`markup`, `values`, `walk`);
+//! - `statics`: the hashes of statics (dedup hash, URL digest; pure Rust);
 //! - `bindings`: the `#[pymethods]` of `Node` and the module functions.
 //!
 //! Dependencies go one way (`a -> b`: a uses b; checked with `grep -rn "use crate::"`):
 //!
 //! ```text
 //! lib      -> bindings, tree (Node, flags)
-//! bindings -> render, hooks, context, tree, escape, intern
+//! bindings -> render, hooks, context, tree, escape, intern, statics
 //! render   -> hooks, tree, escape, intern
 //! hooks    -> tree
 //! context  -> tree
 //! tree     -> intern
-//! escape, intern -> (nothing)
+//! escape, intern, statics -> (nothing)
 //! ```
 //!
 //! Inside `tree`: `walk -> compact, flags, model`; `compact -> flags, model`; `model -> intern`.
@@ -35,6 +36,7 @@ mod escape;
 mod hooks;
 mod intern;
 mod render;
+mod statics;
 mod tree;
 
 use bindings::functions;
@@ -48,6 +50,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(functions::stack_pop, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stack_top, m)?)?;
     m.add_function(wrap_pyfunction!(functions::valid_tag_name, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::static_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::static_digest, m)?)?;
     m.add("F_APP", flags::F_APP)?;
     m.add("F_BUILDING", flags::F_BUILDING)?;
     m.add("F_HOOKS", flags::F_HOOKS)?;

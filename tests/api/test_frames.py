@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import orjson
+from statics_refs import js_ref
 
 from htag import App, State, Tag
 
@@ -200,7 +201,7 @@ def test_js_and_statics_alone():
     assert app.next_frame() == {"action": "update", "js": ["x()"]}
     app <= W()
     frame = app.next_frame()
-    assert frame["statics"] == ["<script>w()</script>"]
+    assert frame["statics"] == [js_ref("w()")]
     assert list(frame["updates"]) == [app.id]
 
 

@@ -9,6 +9,7 @@ import logging
 import time
 
 import pytest
+from statics_refs import css_ref, js_ref
 
 import htag
 from htag import HTML, App, State, Tag
@@ -520,8 +521,8 @@ def test_statics_class_and_instance_dedup_sent_once():
     assert statics == [
         "<title>Hello</title>",
         '<link rel="stylesheet" href="a.css">',
-        "<style>w{}</style>",
-        "<script>w()</script>",
+        css_ref("w{}"),
+        js_ref("w()"),
     ]
     app <= Other()
     frame = app.next_frame()
@@ -530,7 +531,7 @@ def test_statics_class_and_instance_dedup_sent_once():
     inst.statics = [Tag.script("inst()"), HTML("<meta name='x'>")]
     app <= inst
     frame = app.next_frame()
-    assert frame["statics"] == ["<script>inst()</script>", "<meta name='x'>"]
+    assert frame["statics"] == [js_ref("inst()"), "<meta name='x'>"]
     app <= Widget()
     assert "statics" not in app.next_frame()
     # a second App sends them again (once per App)
@@ -547,7 +548,7 @@ def test_statics_of_reactive_children():
     assert app.render_page()[0] == []
     s.value = True
     frame = app.next_frame()
-    assert frame["statics"] == ["<style>.late{}</style>"]
+    assert frame["statics"] == [css_ref(".late{}")]
 
 
 def test_scoped_styles():
@@ -573,8 +574,8 @@ def test_scoped_styles():
     app.add(s)
     statics, _ = app.render_page()
     assert statics == [
-        "<style>.htag-Card.t, .htag-Card .t { color: red }</style>",
-        "<style>p.htag-Special, .htag-Special p { margin: 0 }</style>",
+        css_ref(".htag-Card.t, .htag-Card .t { color: red }"),
+        css_ref("p.htag-Special, .htag-Special p { margin: 0 }"),
     ]
 
 

@@ -304,6 +304,49 @@ class Statics(Tag.App):
         self.holder.add(Widget(len(self.holder.childs)))
 
 
+# -- statics as content-addressed assets (test_browser_statics.py) ----------------------------------------
+# 40 KB of rules: the update that brings them must wait for the stylesheet
+LATE_CSS = ".late-widget { color: rgb(0, 0, 200); }\n" + "".join(
+    f".late-rule-{i} {{ margin: {i}px }}\n" for i in range(2000)
+)
+
+
+class LateWidget(Tag.div):
+    statics = [
+        Tag.style(LATE_CSS),
+        Tag.script("window.order = (window.order || []).concat('a');"),
+        Tag.script("window.order = window.order.concat(window.late_a_seen = 'b');"),
+        Tag.title("Late title"),
+    ]
+
+    def init(self, n):
+        self.add_class("late-widget")
+        self.add(f"late {n}")
+
+
+class Assets(Tag.App):
+    statics = [Tag.style(".page-style { color: rgb(200, 0, 0); }"), Tag.script("window.page_runs = 1;")]
+
+    def init(self):
+        self.n = State(0)
+        Tag.span(self.n, _id="count", _class="page-style")
+        Tag.button("inc", _id="inc", _onclick=self.inc)
+        with Tag.form(_id="form", _onsubmit=self.submitted):
+            Tag.button("send", _id="send")
+        Tag.button("late", _id="late", _onclick=self.late)
+        self.holder = Tag.div(_id="holder")
+
+    def inc(self, e):
+        self.n.value += 1
+
+    @prevent
+    def submitted(self, e):
+        self.n.value += 10
+
+    def late(self, e):
+        self.holder.add(LateWidget(len(self.holder.childs)))
+
+
 # -- errors -----------------------------------------------------------------------------------------------
 SECRET_MESSAGE = "secret-kaboom-7431"
 

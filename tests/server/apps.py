@@ -185,3 +185,32 @@ class BlockingSteps(Blocking):
         yield
         self.n.value = 6
         _record("steps ended")
+
+
+# -- statics as assets (test_statics_assets.py) -----------------------------------------------------------
+SHARED_CSS = ".shared { color: rgb(1, 2, 3) }"
+BIG_CSS = "".join(f".big{i} {{ margin: {i}px }}\n" for i in range(2000))
+LATE_JS = "window.late_runs = (window.late_runs || 0) + 1;"
+CDN_SCRIPT = '<script src="https://cdn.example.com/lib.js"></script>'
+
+
+class SharedOne(Tag.div):
+    statics = Tag.style(SHARED_CSS)
+
+
+class SharedTwo(Tag.div):
+    statics = [Tag.style(SHARED_CSS), Tag.style(BIG_CSS)]
+
+
+class LateWidget(Tag.div):
+    statics = [Tag.style(".late { color: rgb(4, 5, 6) }"), Tag.script(LATE_JS)]
+
+
+class StaticsApp(Tag.App):
+    statics = [Tag.title("Assets"), CDN_SCRIPT, Tag.script('{"data": 1}', _type="application/json")]
+
+    def init(self):
+        SharedOne(_id="one")
+        SharedTwo(_id="two")
+        self.holder = Tag.div(_id="holder")
+        Tag.button("late", _id="late", _onclick=lambda e: self.holder.add(LateWidget()))

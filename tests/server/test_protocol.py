@@ -11,7 +11,7 @@ from htag import State, Tag
 from htag.server.codec import decode_message, deobfuscate, encode, is_refusal, obfuscate
 from htag.server.connections import OutboxConnection
 from htag.server.dispatch import Dispatcher
-from htag.server.page import CLIENT_SCRIPT, accepts_gzip
+from htag.server.page import CLIENT_SCRIPT, accepts, accepts_gzip
 from htag.server.protocol import Protocol
 from htag.server.security import RateLimiter, origin_allowed, token_matches
 from htag.server.sessions import Session
@@ -211,6 +211,9 @@ def test_gzip_is_used_only_when_accepted():
     assert not accepts_gzip("") and not accepts_gzip("identity") and not accepts_gzip("gzip;q=0")
     body, headers = CLIENT_SCRIPT.encoded_for("gzip;q=0, identity")
     assert body == CLIENT_SCRIPT.body and "Content-Encoding" not in headers
+    # an explicit entry wins over "*", in any order; brotli is asked for by name only
+    assert not accepts_gzip("*, gzip;q=0") and accepts_gzip("gzip;q=0.5, *;q=0")
+    assert accepts("br", "gzip, br;q=0.9") and not accepts("br", "gzip, br;q=0") and accepts("br", "*")
 
 
 def test_rate_limiter_allows_a_burst_then_refuses():

@@ -1,6 +1,8 @@
 /* frames.js -- applies what the server sends. Frames are applied one after
    another through a promise chain, because statics may hold a <script src>
-   that must load before the next frame runs. An `update` is applied in the
+   that must load before the next frame runs (an App's style and script statics
+   arrive as references to content-addressed files: <link rel=stylesheet>,
+   <script src>). An `update` is applied in the
    protocol's order: statics (appended to <head> once), ops (attribute
    patches), updates (morphed in with the live ownership policy of sync.js,
    the focus state kept across all of them), js, then the Promise of its
@@ -81,9 +83,18 @@ function applyStatics(statics) {
   return chain;
 }
 
-// Returns a Promise only when we must wait (external script loading).
+// Returns a Promise only when we must wait: an external script (the next one runs
+// after it) or a stylesheet (the update it came with shows styled, not before).
 function insertStatic(n) {
   if (n.tagName === 'TITLE') { document.title = n.textContent; return null; }
+  if (n.tagName === 'LINK' && /(^|\s)stylesheet(\s|$)/i.test(n.rel)) {
+    var link = document.importNode(n, true);
+    return new Promise(function (resolve) {
+      link.onload = function () { resolve(); };
+      link.onerror = function () { reportError('htag: static stylesheet failed to load: ' + link.href); resolve(); };
+      document.head.appendChild(link);
+    });
+  }
   if (n.tagName !== 'SCRIPT') { document.head.appendChild(document.importNode(n, true)); return null; }
   // Parsed scripts are inert: a fresh element is needed for it to run.
   var s = document.createElement('script');

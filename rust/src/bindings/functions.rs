@@ -5,6 +5,7 @@ use pyo3::prelude::*;
 use crate::context;
 use crate::escape;
 use crate::hooks::{self, Hooks};
+use crate::statics;
 use crate::tree::Node;
 
 /// Installs the Python callbacks (see hooks/); later calls are ignored.
@@ -53,4 +54,16 @@ pub fn stack_top(py: Python<'_>) -> Option<Py<Node>> {
 #[pyfunction]
 pub fn valid_tag_name(name: &str) -> bool {
     escape::valid_tag_name(name)
+}
+
+/// The stable 64-bit hash that deduplicates a static (`statics::fast_hash`).
+#[pyfunction]
+pub fn static_hash(data: &[u8]) -> u64 {
+    statics::fast_hash(data)
+}
+
+/// The short content digest that names a static's URL (`statics::digest`).
+#[pyfunction]
+pub fn static_digest(data: &[u8]) -> String {
+    statics::digest(data)
 }
