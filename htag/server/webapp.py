@@ -51,6 +51,7 @@ from .security import (
 )
 from .session_cookie import OwnSessionMiddleware, own_session
 from .sessions import Session, SessionManager, SessionsFull
+from .sockets import cut
 
 logger = logging.getLogger("htag")
 
@@ -443,6 +444,7 @@ class WebApp:
         except asyncio.CancelledError:
             if not conn.aborted:  # aborted: the watchdog ended a stalled send
                 raise
+            cut(websocket.scope)  # its client reads nothing: not even a close frame would reach it
         finally:
             self._watchdog.forget(conn)
             conn.close()
