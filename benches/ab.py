@@ -43,17 +43,23 @@ def export(rev: str, root: Path, allow_rust_diff: bool) -> Path:
     if not allow_rust_diff:
         changed = ss.git("diff", "--name-only", rev, "--", "src", "Cargo.toml", "Cargo.lock")
         if changed:
-            sys.exit(f"{rev} differs from the working tree in Rust code ({changed.split()[0]} ...): "
-                     "its Python would run on another _core (pass --allow-rust-diff to do it anyway)")
+            sys.exit(
+                f"{rev} differs from the working tree in Rust code ({changed.split()[0]} ...): "
+                "its Python would run on another _core (pass --allow-rust-diff to do it anyway)"
+            )
     target = root / rev.replace("/", "_").replace("~", "-").replace("^", "-")
     target.mkdir(parents=True)
-    archive = subprocess.run(["git", "archive", rev, "htag"], cwd=REPO, check=True, capture_output=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", rev, "htag"], cwd=REPO, check=True, capture_output=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
     shutil.copy2(core, target / "htag" / core.name)
     return target
 
 
-def start(command: list[str], port: int, log: Path, cpus: ss.Placement, path: Path | None) -> ss.RunningServer:
+def start(
+    command: list[str], port: int, log: Path, cpus: ss.Placement, path: Path | None
+) -> ss.RunningServer:
     env = ss.clean_env()
     if path is not None:
         env["PYTHONPATH"] = str(path)
@@ -67,11 +73,29 @@ def start(command: list[str], port: int, log: Path, cpus: ss.Placement, path: Pa
 
 def drive_memory(server: ss.RunningServer, protocol: str, span: str, cpus: ss.Placement) -> dict[str, Any]:
     command = [
-        sys.executable, str(BENCHES / "loadclient.py"), "--url", server.url, "--protocol", protocol,
-        "--target", "inc", "--memory", span, "--server-pids", ",".join(map(str, server.pids())),
+        sys.executable,
+        str(BENCHES / "loadclient.py"),
+        "--url",
+        server.url,
+        "--protocol",
+        protocol,
+        "--target",
+        "inc",
+        "--memory",
+        span,
+        "--server-pids",
+        ",".join(map(str, server.pids())),
     ]
-    out = subprocess.run(command, check=False, cwd=tempfile.gettempdir(), env=ss.clean_env(), capture_output=True,
-                         text=True, timeout=180, preexec_fn=cpus.preexec(cpus.client))
+    out = subprocess.run(
+        command,
+        check=False,
+        cwd=tempfile.gettempdir(),
+        env=ss.clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        preexec_fn=cpus.preexec(cpus.client),
+    )
     if out.returncode != 0:
         return {"failed": (out.stderr.strip().splitlines() or ["?"])[-1][:300]}
     return json.loads(out.stdout)
@@ -83,8 +107,20 @@ def measure(name: str, path: Path | None, args: argparse.Namespace, bench: ss.Be
     if echo:
         command = [sys.executable, str(BENCHES / "echo_server.py"), "--host", ss.HOST, "--port", str(port)]
     else:
-        command = [sys.executable, str(BENCHES / "htag_server.py"), "--impl", "ours", "--app", "counter",
-                   "--server", "granian", "--host", ss.HOST, "--port", str(port)]
+        command = [
+            sys.executable,
+            str(BENCHES / "htag_server.py"),
+            "--impl",
+            "ours",
+            "--app",
+            "counter",
+            "--server",
+            "granian",
+            "--host",
+            ss.HOST,
+            "--port",
+            str(port),
+        ]
     server = start(command, port, bench.logs / f"{name}-{port}.log", bench.cpus, path)
     result: dict[str, Any] = {}
     try:
@@ -102,8 +138,11 @@ def measure(name: str, path: Path | None, args: argparse.Namespace, bench: ss.Be
             print(f"  {name:12} {sessions:4} sessions: {ss.brief(r)}", file=sys.stderr)
         if "memory" in result:
             m = result["memory"]
-            print(f"  {name:12} memory: {m.get('rss_per_session_kib', m.get('failed'))} KiB/session "
-                  f"(settled {m.get('settled')})", file=sys.stderr)
+            print(
+                f"  {name:12} memory: {m.get('rss_per_session_kib', m.get('failed'))} KiB/session "
+                f"(settled {m.get('settled')})",
+                file=sys.stderr,
+            )
     finally:
         server.stop()
     return result
@@ -141,11 +180,16 @@ def summary(names: list[str], rounds: list[dict[str, Any]], args: argparse.Names
         cells = []
         for name in names:
             values = [v for r in rounds if (v := figure(r[name], key)) is not None]
-            ratios = [v / e for r in rounds
-                      if (v := figure(r[name], key)) is not None and (e := figure(r["echo"], key))]
+            ratios = [
+                v / e
+                for r in rounds
+                if (v := figure(r[name], key)) is not None and (e := figure(r["echo"], key))
+            ]
             cell = fmt(key, statistics.median(values)) if values else "—"
             if name != "echo" and ratios:
-                cell += f" ({statistics.median(ratios):.2f}x echo: " + "/".join(f"{x:.2f}" for x in ratios) + ")"
+                cell += (
+                    f" ({statistics.median(ratios):.2f}x echo: " + "/".join(f"{x:.2f}" for x in ratios) + ")"
+                )
             cells.append(cell)
         label = "memory per connected session" if key == "mem" else key.replace(":", " sessions, ")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
@@ -154,7 +198,9 @@ def summary(names: list[str], rounds: list[dict[str, Any]], args: argparse.Names
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--revs", default="WORKTREE", help="comma-separated git revisions (WORKTREE: as it is)")
+    parser.add_argument(
+        "--revs", default="WORKTREE", help="comma-separated git revisions (WORKTREE: as it is)"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sessions", default="1,50,200")
     parser.add_argument("--duration", type=float, default=5.0)
@@ -175,11 +221,16 @@ def main() -> None:
         names = list(paths)
         logs = Path(tmp) / "logs"
         logs.mkdir()
-        bench = ss.Bench((sys.executable, sys.executable), ss.Timing(args.warmup, args.duration),
-                         ss.placement(not args.no_pin), logs, ss.QuietGate(budget=60.0 * args.rounds))
+        bench = ss.Bench(
+            (sys.executable, sys.executable),
+            ss.Timing(args.warmup, args.duration),
+            ss.placement(not args.no_pin),
+            logs,
+            ss.QuietGate(budget=60.0 * args.rounds),
+        )
         rounds = []
         for i in range(args.rounds):
-            order = names[i % len(names):] + names[:i % len(names)]
+            order = names[i % len(names) :] + names[: i % len(names)]
             print(f"round {i + 1}/{args.rounds}: {', '.join(order)}", file=sys.stderr)
             rounds.append({name: measure(name, paths[name], args, bench) for name in order})
     if args.json:

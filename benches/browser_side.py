@@ -46,8 +46,12 @@ from run import cpu_model  # the render-side script's machine description, share
 HOST = "127.0.0.1"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--disable-quic",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
 ]
 NICEGUI_SPEC = "nicegui==3.18.*"
 NICEGUI_FALLBACK_SPEC = "nicegui>=3,<4"
@@ -64,10 +68,18 @@ OPEN_CONCURRENCY = 4  # pages opened at once for the memory figure
 
 FRAMEWORKS: dict[str, dict[str, str]] = {
     # the two elements of the page the benchmark needs, and what "connected" means there
-    "htag": {"label": "htag", "count": "#count", "button": "#inc",
-             "connected": "window.htag && window.htag.mode === 'ws'"},
-    "nicegui": {"label": "NiceGUI", "count": ".bench-count", "button": ".bench-inc",
-                "connected": "window.socket && window.socket.connected && window.did_handshake === true"},
+    "htag": {
+        "label": "htag",
+        "count": "#count",
+        "button": "#inc",
+        "connected": "window.htag && window.htag.mode === 'ws'",
+    },
+    "nicegui": {
+        "label": "NiceGUI",
+        "count": ".bench-count",
+        "button": ".bench-inc",
+        "connected": "window.socket && window.socket.connected && window.did_handshake === true",
+    },
 }
 
 # Installed in every page before any of the page's scripts. It records `__bench.live`, the
@@ -204,11 +216,16 @@ def free_port() -> int:
 
 
 def git_commit() -> str:
-    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                          check=False, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True
+    )
     commit = done.stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
-                           check=False, capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+        check=False,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return commit + (" (with uncommitted changes)" if dirty else "")
 
 
@@ -240,9 +257,11 @@ def versions(nicegui_py: Path) -> dict[str, str]:
             out[name] = md.version(name)
         except md.PackageNotFoundError:
             out[name] = "?"
-    code = ("import importlib.metadata as m, platform, json; "
-            "print(json.dumps({k: m.version(k) for k in ('nicegui', 'uvicorn', 'fastapi', 'python-socketio')}"
-            " | {'python': platform.python_version()}))")
+    code = (
+        "import importlib.metadata as m, platform, json; "
+        "print(json.dumps({k: m.version(k) for k in ('nicegui', 'uvicorn', 'fastapi', 'python-socketio')}"
+        " | {'python': platform.python_version()}))"
+    )
     done = subprocess.run([str(nicegui_py), "-c", code], capture_output=True, text=True, check=False)
     try:
         ng = json.loads(done.stdout)
@@ -281,18 +300,43 @@ class Server:
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}/"
         if framework == "htag":
-            cmd = [ours_py, str(BENCHES / "htag_server.py"), "--impl", "ours", "--app", "counter",
-                   "--server", "granian", "--host", HOST, "--port", str(self.port)]
+            cmd = [
+                ours_py,
+                str(BENCHES / "htag_server.py"),
+                "--impl",
+                "ours",
+                "--app",
+                "counter",
+                "--server",
+                "granian",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+            ]
         else:
-            cmd = [str(nicegui_py), str(BENCHES / "workloads" / "nicegui_counter.py"),
-                   "--host", HOST, "--port", str(self.port)]
+            cmd = [
+                str(nicegui_py),
+                str(BENCHES / "workloads" / "nicegui_counter.py"),
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+            ]
         self.log_path = workdir / f"{framework}-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         cwd = workdir / framework  # NiceGUI may write .nicegui/ in its working directory
         cwd.mkdir(exist_ok=True)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=self._log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, env=env, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         _STARTED.append(self.proc)
         self.started = time.monotonic()
         try:
@@ -311,8 +355,10 @@ class Server:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.framework} server exited with code {self.proc.returncode} "
-                                   f"before answering on {self.url}; its log:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"{self.framework} server exited with code {self.proc.returncode} "
+                    f"before answering on {self.url}; its log:\n{self.log_tail()}"
+                )
             try:  # the favicon: a page load would create a session
                 with urllib.request.urlopen(self.url + "favicon.ico", timeout=2) as r:
                     if r.status == 200:
@@ -321,8 +367,10 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
-        raise RuntimeError(f"{self.framework} server did not answer on {self.url} within "
-                           f"{SERVER_START_TIMEOUT_S:.0f} s; its log:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"{self.framework} server did not answer on {self.url} within "
+            f"{SERVER_START_TIMEOUT_S:.0f} s; its log:\n{self.log_tail()}"
+        )
 
     def rss(self) -> int:
         """RSS in bytes of the server process and all its children (Granian's worker)."""
@@ -398,8 +446,10 @@ class NetLog:
                 def wrapped(ev: dict) -> None:
                     self.last_event = time.monotonic()
                     fn(ev)
+
                 cdp.on(name, wrapped)
                 return fn
+
             return deco
 
         @on("Network.requestWillBeSent")
@@ -447,8 +497,9 @@ class NetLog:
             "failed": len([r for r in urls if r in self.failed]),
             "ws_bytes_in": self.ws_in,
             "ws_frames_in": self.ws_frames_in,
-            "by_url": sorted(((urlsplit(urls[r]).path, self.finished.get(r, 0))
-                              for r in urls), key=lambda x: -x[1]),
+            "by_url": sorted(
+                ((urlsplit(urls[r]).path, self.finished.get(r, 0)) for r in urls), key=lambda x: -x[1]
+            ),
         }
 
 
@@ -496,13 +547,16 @@ async def measure_loads(browser: Any, url: str, n: int) -> list[dict[str, Any]]:
     return out
 
 
-async def measure_clicks(browser: Any, url: str, fw: dict[str, str], n: int, warm: int,
-                         trusted: int) -> dict[str, Any]:
+async def measure_clicks(
+    browser: Any, url: str, fw: dict[str, str], n: int, warm: int, trusted: int
+) -> dict[str, Any]:
     ctx = await new_context(browser)
     try:
         page = await ctx.new_page()
         await load(page, url, None)
-        res = await page.evaluate(CLICK_JS, {"n": n, "warm": warm, "button": fw["button"], "count": fw["count"]})
+        res = await page.evaluate(
+            CLICK_JS, {"n": n, "warm": warm, "button": fw["button"], "count": fw["count"]}
+        )
         lat = res["latencies"]
         expected = str(n + warm)
         if res["text"].strip() != expected:
@@ -520,10 +574,15 @@ async def measure_clicks(browser: Any, url: str, fw: dict[str, str], n: int, war
                 trusted_lat.append(d)
             await asyncio.sleep(random.uniform(0.002, 0.010))
         return {
-            "p50_ms": percentile(lat, 50), "p99_ms": percentile(lat, 99), "mean_ms": statistics.fmean(lat),
-            "min_ms": min(lat), "max_ms": max(lat), "clicks": len(lat),
+            "p50_ms": percentile(lat, 50),
+            "p99_ms": percentile(lat, 99),
+            "mean_ms": statistics.fmean(lat),
+            "min_ms": min(lat),
+            "max_ms": max(lat),
+            "clicks": len(lat),
             "trusted_p50_ms": percentile(trusted_lat, 50) if trusted_lat else None,
-            "trusted_clicks": len(trusted_lat), "latencies_ms": [round(v, 3) for v in lat],
+            "trusted_clicks": len(trusted_lat),
+            "latencies_ms": [round(v, 3) for v in lat],
         }
     finally:
         await ctx.close()
@@ -563,7 +622,9 @@ async def all_connected(ctxs: list[Any], fw: dict[str, str]) -> int:
     return n
 
 
-async def measure_memory(browser: Any, server: Server, fw: dict[str, str], lo: int, hi: int) -> dict[str, Any]:
+async def measure_memory(
+    browser: Any, server: Server, fw: dict[str, str], lo: int, hi: int
+) -> dict[str, Any]:
     ctxs: list[Any] = []
     try:
         ctxs += await open_sessions(browser, server.url, lo)
@@ -581,16 +642,20 @@ async def measure_memory(browser: Any, server: Server, fw: dict[str, str], lo: i
         if (c := await all_connected(ctxs, fw)) != hi:
             raise RuntimeError(f"only {c} of {hi} sessions still connected after the RSS reading")
         return {
-            "sessions": [lo, hi], "rss_lo": at_lo["rss"], "rss_hi": at_hi["rss"],
-            "settled": at_lo["settled"] and at_hi["settled"], "settle_s": round(settle_s, 1),
+            "sessions": [lo, hi],
+            "rss_lo": at_lo["rss"],
+            "rss_hi": at_hi["rss"],
+            "settled": at_lo["settled"] and at_hi["settled"],
+            "settle_s": round(settle_s, 1),
             "per_session_kib": (at_hi["rss"] - at_lo["rss"]) / (hi - lo) / 1024,
         }
     finally:
         await asyncio.gather(*(ctx.close() for ctx in ctxs), return_exceptions=True)
 
 
-async def measure_framework(pw: Any, framework: str, args: argparse.Namespace, nicegui_py: Path,
-                            workdir: Path) -> dict[str, Any]:
+async def measure_framework(
+    pw: Any, framework: str, args: argparse.Namespace, nicegui_py: Path, workdir: Path
+) -> dict[str, Any]:
     fw = FRAMEWORKS[framework]
     out: dict[str, Any] = {"loadavg_start": loadavg()}
     t0 = time.monotonic()
@@ -611,8 +676,9 @@ async def measure_framework(pw: Any, framework: str, args: argparse.Namespace, n
         t = time.monotonic()
         out["loads"] = await measure_loads(browser, server.url, args.loads)
         phases["loads"], t = round(time.monotonic() - t, 1), time.monotonic()
-        out["clicks"] = await measure_clicks(browser, server.url, fw, args.clicks, args.warmup_clicks,
-                                             args.trusted_clicks)
+        out["clicks"] = await measure_clicks(
+            browser, server.url, fw, args.clicks, args.warmup_clicks, args.trusted_clicks
+        )
         phases["clicks"], t = round(time.monotonic() - t, 1), time.monotonic()
         lo, hi = args.sessions
         out["memory"] = await measure_memory(browser, server, fw, lo, hi)
@@ -627,13 +693,17 @@ async def measure_framework(pw: Any, framework: str, args: argparse.Namespace, n
             try:
                 await asyncio.wait_for(browser.close(), 20)
             except Exception as e:  # noqa: BLE001 - closing must never hide the figures or the real error
-                print(f"  closing Chromium failed: {e!r} (the playwright driver kills it on exit)", file=sys.stderr)
+                print(
+                    f"  closing Chromium failed: {e!r} (the playwright driver kills it on exit)",
+                    file=sys.stderr,
+                )
         server.stop()
         out["seconds"] = round(time.monotonic() - t0, 1)
     return out
 
 
 # --------------------------------------------------------------------------- figures and report
+
 
 # (key, label, unit, extractor from one framework's run)
 def _loads(kind: str, key: str):
@@ -647,13 +717,27 @@ FIGURES: list[tuple[str, str, str, Any]] = [
     ("bytes_cold", "page weight, cold (transferred)", "B", _loads("cold", "bytes")),
     ("requests_cold", "requests, cold", "n", _loads("cold", "requests_network")),
     ("bytes_warm", "page weight, warm (transferred)", "B", _loads("warm", "bytes")),
-    ("requests_warm", "requests, warm (on the network; rest from cache)", "n", _loads("warm", "requests_network")),
+    (
+        "requests_warm",
+        "requests, warm (on the network; rest from cache)",
+        "n",
+        _loads("warm", "requests_network"),
+    ),
     ("ws_bytes_cold", "WebSocket payload received during a cold load", "B", _loads("cold", "ws_bytes_in")),
     ("click_p50_ms", "click to DOM, p50 (dispatched `click()`)", "ms", lambda r: r["clicks"]["p50_ms"]),
     ("click_p99_ms", "click to DOM, p99 (dispatched `click()`)", "ms", lambda r: r["clicks"]["p99_ms"]),
-    ("trusted_p50_ms", "click to DOM, p50, trusted CDP click (see caveat)", "ms",
-     lambda r: r["clicks"]["trusted_p50_ms"]),
-    ("mem_per_session_kib", "server RSS per connected session", "KiB", lambda r: r["memory"]["per_session_kib"]),
+    (
+        "trusted_p50_ms",
+        "click to DOM, p50, trusted CDP click (see caveat)",
+        "ms",
+        lambda r: r["clicks"]["trusted_p50_ms"],
+    ),
+    (
+        "mem_per_session_kib",
+        "server RSS per connected session",
+        "KiB",
+        lambda r: r["memory"]["per_session_kib"],
+    ),
     ("rss_lo_mib", "server RSS with the lower session count", "MiB", lambda r: r["memory"]["rss_lo"] / 2**20),
 ]
 
@@ -711,17 +795,23 @@ def render_section(results: dict[str, Any]) -> str:
         "Rewritten by `python benches/browser_side.py` (method and caveats: benches/README-browser.md). The",
         "same Counter page (200 `li`, the count, a button) on both, each served as its users serve it, in",
         "its own subprocess, driven by a fresh headless Chromium per server and run, in a rotating order.",
-        ("Each figure is the median across runs of the run's value (loads: median of the run's "
-        f"{meta['loads_per_run']} loads); ratio = NiceGUI / htag (above 1: htag is lighter or faster)."),
+        (
+            "Each figure is the median across runs of the run's value (loads: median of the run's "
+            f"{meta['loads_per_run']} loads); ratio = NiceGUI / htag (above 1: htag is lighter or faster)."
+        ),
         "",
         f"- date: {meta['date']}",
         f"- machine: {meta['machine']}",
-        (f"- 1-minute load average: {meta['loadavg_before']} before, {meta['loadavg_after']} after "
-        "(2 cores: above ~0.5, other programs shared the machine during the run)"),
-        (f"- versions: htag {v['htag']} (granian {v['granian']}, starlette {v['starlette']}, Python {v['python']}); "
-        f"NiceGUI {v['nicegui']} (uvicorn {v['nicegui_uvicorn']}, fastapi {v['nicegui_fastapi']}, "
-        f"python-socketio {v['nicegui_socketio']}, Python {v['nicegui_python']}, its own venv); "
-        f"Chromium {meta.get('chromium', '?')} headless, playwright {v['playwright']}"),
+        (
+            f"- 1-minute load average: {meta['loadavg_before']} before, {meta['loadavg_after']} after "
+            "(2 cores: above ~0.5, other programs shared the machine during the run)"
+        ),
+        (
+            f"- versions: htag {v['htag']} (granian {v['granian']}, starlette {v['starlette']}, Python {v['python']}); "
+            f"NiceGUI {v['nicegui']} (uvicorn {v['nicegui_uvicorn']}, fastapi {v['nicegui_fastapi']}, "
+            f"python-socketio {v['nicegui_socketio']}, Python {v['nicegui_python']}, its own venv); "
+            f"Chromium {meta.get('chromium', '?')} headless, playwright {v['playwright']}"
+        ),
         f"- command: `{meta.get('command', 'python benches/browser_side.py')}`",
         f"- commit: {meta['commit']}; runs: {n_ok} of {meta['runs']} complete; "
         f"{meta['clicks']} clicks per run after {meta['warmup_clicks']} warm-up; "
@@ -746,27 +836,36 @@ def render_section(results: dict[str, Any]) -> str:
             lines.append(f"- {FRAMEWORKS[framework]['label']} cold load, largest responses: {parts}")
     lines += [
         "",
-        ("Caveats. The machine is shared and has 2 cores: these are ratios measured in one run, and a re-run "
-        "on a quiet machine is needed for final numbers. Click latency is timed inside the page from the "
-        "dispatch of the input (`button.click()`, an untrusted event) to the MutationObserver seeing the "
-        "count's text change; headless Chromium here delays the reply to a WebSocket message sent from a "
-        "*trusted* click's listener by ~10-13 ms for any server, which is why the trusted-click row "
-        "(CDP `Input.dispatchMouseEvent`, timed from the `click` event's dispatch) is higher on both "
-        "sides: compare the two frameworks on the same row, not a row against another. htag runs with its "
-        "per-connection event flood guard lifted (as in the server-side benchmark), NiceGUI with its defaults. "
-        "Page weight is the sum of CDP `Network.loadingFinished` encodedDataLength (bytes on the wire, "
-        "headers included, compressed when the server compresses); WebSocket frames are not in it (their "
-        "payload is the separate row). RSS is the server's whole process tree (psutil), read once two "
-        "readings 1 s apart differ by less than 1%."),
+        (
+            "Caveats. The machine is shared and has 2 cores: these are ratios measured in one run, and a re-run "
+            "on a quiet machine is needed for final numbers. Click latency is timed inside the page from the "
+            "dispatch of the input (`button.click()`, an untrusted event) to the MutationObserver seeing the "
+            "count's text change; headless Chromium here delays the reply to a WebSocket message sent from a "
+            "*trusted* click's listener by ~10-13 ms for any server, which is why the trusted-click row "
+            "(CDP `Input.dispatchMouseEvent`, timed from the `click` event's dispatch) is higher on both "
+            "sides: compare the two frameworks on the same row, not a row against another. htag runs with its "
+            "per-connection event flood guard lifted (as in the server-side benchmark), NiceGUI with its defaults. "
+            "Page weight is the sum of CDP `Network.loadingFinished` encodedDataLength (bytes on the wire, "
+            "headers included, compressed when the server compresses); WebSocket frames are not in it (their "
+            "payload is the separate row). RSS is the server's whole process tree (psutil), read once two "
+            "readings 1 s apart differ by less than 1%."
+        ),
         f"Raw per-run results: `{rel(RESULTS)}`.",
     ]
     problems = [f"- run {r['run']}: {e}" for r in results["runs"] for e in r.get("errors", [])]
-    unsettled = [f"run {r['run']} {fw}" for r in results["runs"] for fw, d in r.get("frameworks", {}).items()
-                 if d.get("memory") and not d["memory"]["settled"]]
+    unsettled = [
+        f"run {r['run']} {fw}"
+        for r in results["runs"]
+        for fw, d in r.get("frameworks", {}).items()
+        if d.get("memory") and not d["memory"]["settled"]
+    ]
     if problems:
         lines += ["", "Failed measurements (left out of the medians):", *problems]
     if unsettled:
-        lines += ["", f"RSS did not settle within {SETTLE_MAX_S:.0f} s (read anyway): {', '.join(unsettled)}."]
+        lines += [
+            "",
+            f"RSS did not settle within {SETTLE_MAX_S:.0f} s (read anyway): {', '.join(unsettled)}.",
+        ]
     lines.append(END)
     return "\n".join(lines)
 
@@ -775,7 +874,7 @@ def write_report(section: str) -> None:
     text = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
     start, end = text.find(START), text.find(END)
     if start != -1 and end > start:
-        text = text[:start] + section + text[end + len(END):]
+        text = text[:start] + section + text[end + len(END) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
     REPORT.write_text(text)
@@ -794,15 +893,23 @@ async def run_all(args: argparse.Namespace, nicegui_py: Path, results: dict[str,
             for i in range(args.runs):
                 elapsed = time.monotonic() - t_start
                 if i > 0 and elapsed + slowest > args.budget:
-                    note = (f"stopped after {i} of {args.runs} runs: another run (the slowest took "
-                            f"{slowest:.0f} s) would end past the {args.budget:.0f} s budget (--budget)")
+                    note = (
+                        f"stopped after {i} of {args.runs} runs: another run (the slowest took "
+                        f"{slowest:.0f} s) would end past the {args.budget:.0f} s budget (--budget)"
+                    )
                     results["meta"]["stopped"] = note
                     print(note, flush=True)
                     break
                 t_run = time.monotonic()
                 order = names if i % 2 == 0 else names[::-1]
-                run: dict[str, Any] = {"run": i + 1, "order": order, "frameworks": {}, "figures": {},
-                                       "errors": [], "loadavg_start": loadavg()}
+                run: dict[str, Any] = {
+                    "run": i + 1,
+                    "order": order,
+                    "frameworks": {},
+                    "figures": {},
+                    "errors": [],
+                    "loadavg_start": loadavg(),
+                }
                 results["runs"].append(run)
                 for framework in order:
                     print(f"run {i + 1}/{args.runs}: {framework} ...", flush=True)
@@ -822,10 +929,12 @@ async def run_all(args: argparse.Namespace, nicegui_py: Path, results: dict[str,
                     run["frameworks"][framework] = data
                     run["figures"][framework] = per_run_figures(data)
                     f = run["figures"][framework]
-                    print(f"  {data['seconds']} s {data['phase_s']} settle {data['memory']['settle_s']} s: load cold {f['load_cold_ms']:.0f} ms, "
-                          f"{f['bytes_cold'] / 1000:.1f} KB in {f['requests_cold']:g} requests; "
-                          f"click p50 {f['click_p50_ms']:.2f} ms; {f['mem_per_session_kib']:.0f} KiB/session",
-                          flush=True)
+                    print(
+                        f"  {data['seconds']} s {data['phase_s']} settle {data['memory']['settle_s']} s: load cold {f['load_cold_ms']:.0f} ms, "
+                        f"{f['bytes_cold'] / 1000:.1f} KB in {f['requests_cold']:g} requests; "
+                        f"click p50 {f['click_p50_ms']:.2f} ms; {f['mem_per_session_kib']:.0f} KiB/session",
+                        flush=True,
+                    )
                 if len(run["frameworks"]) < len(names):  # one side failed: the run is not a comparison
                     run["figures"] = {}
                 run["seconds"] = round(time.monotonic() - t_run, 1)
@@ -840,14 +949,25 @@ def main() -> None:
     parser.add_argument("--warmup-clicks", type=int, default=20)
     parser.add_argument("--trusted-clicks", type=int, default=30)
     parser.add_argument("--sessions", default="10,60", help="LO,HI connected sessions for the memory figure")
-    parser.add_argument("--budget", type=float, default=300.0,
-                        help="seconds: no run is started that would likely end past this (default 300)")
-    parser.add_argument("--nicegui-venv", type=Path,
-                        default=Path(os.environ.get("HTAG_NICEGUI_VENV", BENCHES / ".bench-venv-nicegui")))
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=300.0,
+        help="seconds: no run is started that would likely end past this (default 300)",
+    )
+    parser.add_argument(
+        "--nicegui-venv",
+        type=Path,
+        default=Path(os.environ.get("HTAG_NICEGUI_VENV", BENCHES / ".bench-venv-nicegui")),
+    )
     parser.add_argument("--ours-python", default=sys.executable)
-    parser.add_argument("--quick", action="store_true", help="smoke test: 1 run, 1 load, 50 clicks, 5 -> 15 sessions")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke test: 1 run, 1 load, 50 clicks, 5 -> 15 sessions"
+    )
     parser.add_argument("--no-write", action="store_true", help="print the section; write no file")
-    parser.add_argument("--from-json", type=Path, help="measure nothing: re-render the report from saved results")
+    parser.add_argument(
+        "--from-json", type=Path, help="measure nothing: re-render the report from saved results"
+    )
     args = parser.parse_args()
     args.sessions = tuple(int(x) for x in args.sessions.split(","))
     if len(args.sessions) != 2 or not 0 < args.sessions[0] < args.sessions[1]:
@@ -862,11 +982,18 @@ def main() -> None:
     else:
         if not Path(CHROMIUM).exists():
             sys.exit(f"no Chromium at {CHROMIUM}: install Debian's chromium package")
-        check = subprocess.run([args.ours_python, "-c", "import htag, htag._core"], capture_output=True,
-                               text=True, check=False, cwd=tempfile.gettempdir())
+        check = subprocess.run(
+            [args.ours_python, "-c", "import htag, htag._core"],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=tempfile.gettempdir(),
+        )
         if check.returncode != 0:
-            sys.exit(f"htag (with its built _core) does not import with {args.ours_python}: "
-                     f"build it first (maturin develop --release)\n{check.stderr[-500:]}")
+            sys.exit(
+                f"htag (with its built _core) does not import with {args.ours_python}: "
+                f"build it first (maturin develop --release)\n{check.stderr[-500:]}"
+            )
         nicegui_py = nicegui_python(args.nicegui_venv)
 
         def on_term(signum: int, _frame: Any) -> None:
@@ -879,10 +1006,15 @@ def main() -> None:
             "meta": {
                 "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 "machine": f"{os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.release()}",
-                "commit": git_commit(), "versions": versions(nicegui_py),
-                "runs": args.runs, "loads_per_run": args.loads, "clicks": args.clicks,
-                "warmup_clicks": args.warmup_clicks, "trusted_clicks": args.trusted_clicks,
-                "sessions": list(args.sessions), "loadavg_before": loadavg(),
+                "commit": git_commit(),
+                "versions": versions(nicegui_py),
+                "runs": args.runs,
+                "loads_per_run": args.loads,
+                "clicks": args.clicks,
+                "warmup_clicks": args.warmup_clicks,
+                "trusted_clicks": args.trusted_clicks,
+                "sessions": list(args.sessions),
+                "loadavg_before": loadavg(),
                 "nicegui_venv": rel(args.nicegui_venv),
                 "command": " ".join(["python", rel(__file__), *sys.argv[1:]]),
             },

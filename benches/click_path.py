@@ -37,9 +37,18 @@ def scope(kind: str, path: str, query: bytes, cookie: str | None) -> dict[str, A
     if cookie:
         headers.append((b"cookie", cookie.encode()))
     s: dict[str, Any] = {
-        "type": kind, "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "http" if kind == "http" else "ws",
-        "path": path, "raw_path": path.encode(), "root_path": "", "query_string": query, "headers": headers,
-        "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000), "state": {},
+        "type": kind,
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "scheme": "http" if kind == "http" else "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": query,
+        "headers": headers,
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
     }
     if kind == "http":
         s["method"] = "GET"
@@ -64,8 +73,11 @@ async def get_page(app: Any) -> tuple[str, str, str]:
     body = b"".join(m.get("body", b"") for m in sent[1:]).decode()
     import loadclient
 
-    return "; ".join(f"{k}={v.value}" for k, v in cookies.items()), loadclient.page_token(body) or "", \
-        loadclient.click_id(body, "inc")
+    return (
+        "; ".join(f"{k}={v.value}" for k, v in cookies.items()),
+        loadclient.page_token(body) or "",
+        loadclient.click_id(body, "inc"),
+    )
 
 
 class FakeSocket:
@@ -87,8 +99,9 @@ class FakeSocket:
             self.left -= 1
             self.n += 1
             self.expect = f"s{self.index}c{self.n}"
-            text = orjson.dumps({"id": self.tag_id, "event": "click",
-                                 "data": {"callback_id": self.expect, **CLICK_DATA}}).decode()
+            text = orjson.dumps(
+                {"id": self.tag_id, "event": "click", "data": {"callback_id": self.expect, **CLICK_DATA}}
+            ).decode()
             self.ready.append({"type": "websocket.receive", "text": text})
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_result(None)
@@ -134,8 +147,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
         from htag import WebApp
 
-        webapp = WebApp(htag_server.load_app("counter"), secret_key=htag_server.SECRET, debug=False,
-                        event_rate=htag_server.NO_FLOOD_GUARD, event_burst=htag_server.NO_FLOOD_GUARD)
+        webapp = WebApp(
+            htag_server.load_app("counter"),
+            secret_key=htag_server.SECRET,
+            debug=False,
+            event_rate=htag_server.NO_FLOOD_GUARD,
+            event_burst=htag_server.NO_FLOOD_GUARD,
+        )
         app = webapp.app
     sockets = []
     tasks = []
@@ -158,8 +176,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     cpu, wall = time.process_time() - began_cpu, time.perf_counter() - began
     await asyncio.gather(*running, return_exceptions=True)
     clicks = per_session * args.sessions
-    return {"clicks": clicks, "cpu_per_click_us": cpu / clicks * 1e6, "wall_per_click_us": wall / clicks * 1e6,
-            "other_frames": sum(s.other_frames for s in sockets)}
+    return {
+        "clicks": clicks,
+        "cpu_per_click_us": cpu / clicks * 1e6,
+        "wall_per_click_us": wall / clicks * 1e6,
+        "other_frames": sum(s.other_frames for s in sockets),
+    }
 
 
 def main() -> None:

@@ -44,7 +44,9 @@ def load_app(name: str) -> type:
 def serve_ours(app: type, host: str, port: int, server: str) -> None:
     from htag import WebApp
 
-    webapp = WebApp(app, secret_key=SECRET, debug=False, event_rate=NO_FLOOD_GUARD, event_burst=NO_FLOOD_GUARD)
+    webapp = WebApp(
+        app, secret_key=SECRET, debug=False, event_rate=NO_FLOOD_GUARD, event_burst=NO_FLOOD_GUARD
+    )
     webapp.run(host, port, open_browser=False, server=server)
 
 

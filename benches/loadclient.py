@@ -103,7 +103,11 @@ async def fetch_page(host: str, port: int, path: str = "/") -> tuple[list[str], 
         raise RuntimeError(f"GET {path}: {lines[0]!r}")
     if any(line.lower() == "transfer-encoding: chunked" for line in lines):
         raise RuntimeError("chunked page responses are not supported by this client")
-    cookies = [line.split(":", 1)[1].strip().split(";", 1)[0] for line in lines if line.lower().startswith("set-cookie:")]
+    cookies = [
+        line.split(":", 1)[1].strip().split(";", 1)[0]
+        for line in lines
+        if line.lower().startswith("set-cookie:")
+    ]
     return cookies, body.decode()
 
 
@@ -133,7 +137,9 @@ def click_id(page: str, target: str) -> str:
 
 
 def click_message(tag_id: str, callback_id: str) -> str:
-    return orjson.dumps({"id": tag_id, "event": "click", "data": {"callback_id": callback_id, **CLICK_DATA}}).decode()
+    return orjson.dumps(
+        {"id": tag_id, "event": "click", "data": {"callback_id": callback_id, **CLICK_DATA}}
+    ).decode()
 
 
 # --------------------------------------------------------------------------- sessions
@@ -147,7 +153,9 @@ async def open_htag_session(index: int, url: str, target: str) -> Session:
     query = "&".join(f"{k}={v}" for k, v in (("token", token), ("v", version)) if v)
     ws_url = f"ws://{host}:{port}/ws" + (f"?{query}" if query else "")
     headers = {"Cookie": "; ".join(cookies), "Origin": f"http://{host}:{port}"}
-    ws = await connect(ws_url, additional_headers=headers, compression=None, max_size=None, ping_interval=None)
+    ws = await connect(
+        ws_url, additional_headers=headers, compression=None, max_size=None, ping_interval=None
+    )
     raw = await asyncio.wait_for(ws.recv(), REPLY_TIMEOUT_S)
     first = orjson.loads(raw)
     # the whole body; or, when the page's version was sent and nothing changed since, an empty update
@@ -320,7 +328,7 @@ async def settled_rss(pids: list[int]) -> tuple[int | None, bool, float]:
         rss = rss_kib(pids)
         if rss is None:
             return None, False, time.perf_counter() - began
-        samples = [*samples[-(SETTLE_SAMPLES - 1):], rss]
+        samples = [*samples[-(SETTLE_SAMPLES - 1) :], rss]
         if len(samples) == SETTLE_SAMPLES and max(samples) - min(samples) <= SETTLE_SPREAD_KIB:
             return rss, True, time.perf_counter() - began
         if time.perf_counter() - began > SETTLE_DEADLINE_S:
@@ -328,7 +336,9 @@ async def settled_rss(pids: list[int]) -> tuple[int | None, bool, float]:
         await asyncio.sleep(SETTLE_EVERY_S)
 
 
-async def measure_memory(url: str, protocol: str, target: str, low: int, high: int, pids: list[int]) -> dict[str, Any]:
+async def measure_memory(
+    url: str, protocol: str, target: str, low: int, high: int, pids: list[int]
+) -> dict[str, Any]:
     """Server RSS with `low` then `high` sessions open; growth per added session (KiB)."""
     if not pids:
         raise RuntimeError("--memory needs --server-pids")
@@ -340,7 +350,9 @@ async def measure_memory(url: str, protocol: str, target: str, low: int, high: i
         rss_high, settled_high, wait_high = await settled_rss(pids)
     finally:
         await close_all(opened)
-    per_session = (rss_high - rss_low) / (high - low) if rss_low is not None and rss_high is not None else None
+    per_session = (
+        (rss_high - rss_low) / (high - low) if rss_low is not None and rss_high is not None else None
+    )
     return {
         "memory_low_sessions": low,
         "memory_high_sessions": high,
@@ -383,7 +395,9 @@ def summarize(sessions: list[Session], duration: float, setup_s: float, cpu: Cpu
         "idle_sessions": sum(1 for s in sessions if not s.latencies),
         "setup_s": setup_s,
         "server_cpu_s": cpu.server,
-        "server_cpu_per_event_s": cpu.server / len(latencies) if cpu.server is not None and latencies else None,
+        "server_cpu_per_event_s": cpu.server / len(latencies)
+        if cpu.server is not None and latencies
+        else None,
         "client_cpu_s": cpu.client,
         "other_cpu_s": cpu.other,  # the rest of the machine, inside the window: noise from other programs
     }
@@ -421,13 +435,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the server's base URL, e.g. http://127.0.0.1:8123")
     parser.add_argument("--protocol", choices=("htag", "echo"), default="htag")
-    parser.add_argument("--target", default="inc", help="id of the element clicked (echo: the id in the message)")
+    parser.add_argument(
+        "--target", default="inc", help="id of the element clicked (echo: the id in the message)"
+    )
     parser.add_argument("--sessions", type=int, default=1)
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
-    parser.add_argument("--server-pids", default="", help="comma-separated pids whose CPU time (RSS) to report")
-    parser.add_argument("--memory", metavar="LOW,HIGH",
-                        help="measure RSS per session between LOW and HIGH open sessions instead of clicking")
+    parser.add_argument(
+        "--server-pids", default="", help="comma-separated pids whose CPU time (RSS) to report"
+    )
+    parser.add_argument(
+        "--memory",
+        metavar="LOW,HIGH",
+        help="measure RSS per session between LOW and HIGH open sessions instead of clicking",
+    )
     args = parser.parse_args()
     if urlsplit(args.url).hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("this benchmark only talks to the loopback interface")

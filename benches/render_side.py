@@ -275,7 +275,7 @@ def bench_classflip(adapter: Adapter, res: Results) -> None:
     frame = adapter.click_reply(app)
     res.figures["classflip_frame_bytes"] = len(orjson.dumps(orjson.loads(frame)))
     res.info["classflip_frame_wire_bytes"] = len(frame)
-    if b'box on' not in frame:
+    if b"box on" not in frame:
         res.fail("classflip_frame_bytes", f"the flip's frame lacks the class 'box on': {frame[:300]!r}")
 
 
@@ -362,8 +362,9 @@ def guarded(res: Results, keys: list[str], bench: Callable[[], Any]) -> Any:
 
 def bench_bigtable(adapter: Adapter, rows: int, res: Results) -> None:
     """Build and render, then per-click figures on the last built (and rendered) tree."""
-    app = guarded(res, [f"build_s@{rows}", f"render_s@{rows}"],
-                  partial(bench_build_render, adapter, rows, res))
+    app = guarded(
+        res, [f"build_s@{rows}", f"render_s@{rows}"], partial(bench_build_render, adapter, rows, res)
+    )
     if app is None:
         return
     guarded(res, [f"change_s@{rows}"], partial(bench_one_cell_change, adapter, app, rows, res))

@@ -65,8 +65,12 @@ def ensure_upstream_venv(venv: Path) -> Path:
 def import_error(python: str) -> str | None:
     """None when our htag (with its Rust core) imports under `python`, else the error's last line."""
     probe = subprocess.run(
-        [python, "-c", "import htag, htag._core"], check=False,
-        cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True, text=True,
+        [python, "-c", "import htag, htag._core"],
+        check=False,
+        cwd=tempfile.gettempdir(),
+        env=clean_env(),
+        capture_output=True,
+        text=True,
     )
     if probe.returncode == 0:
         return None
@@ -82,8 +86,12 @@ def clean_env() -> dict[str, str]:
 def run_worker(python: str, impl: str) -> Run:
     """One run of the worker; its last stdout line is the JSON result."""
     done = subprocess.run(
-        [python, str(WORKER), "--impl", impl], check=False,
-        cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True, text=True,
+        [python, str(WORKER), "--impl", impl],
+        check=False,
+        cwd=tempfile.gettempdir(),
+        env=clean_env(),
+        capture_output=True,
+        text=True,
         timeout=WORKER_TIMEOUT_S,
     )
     if done.returncode != 0:
@@ -198,20 +206,32 @@ ROWS = [
     Row("find the event's target tag (the button)", "find_s", fmt_time),
     Row("find a tag by id (the last cell)", "find_last_s", fmt_time),
     Row("ClassFlip frame per click", "classflip_frame_bytes", fmt_count, at_most(300, fmt_count)),
-    Row("memory per Counter session (RSS)", "counter_session_bytes", fmt_bytes,
-        Target("<= 1/4 of upstream", lambda up, ours: ours * 4 <= up)),
+    Row(
+        "memory per Counter session (RSS)",
+        "counter_session_bytes",
+        fmt_bytes,
+        Target("<= 1/4 of upstream", lambda up, ours: ours * 4 <= up),
+    ),
 ]
 
 
-def table_line(row: Row, up: dict[str, float], ours: dict[str, float] | None,
-               failed: dict[str, str], runs: int) -> str:
+def table_line(
+    row: Row, up: dict[str, float], ours: dict[str, float] | None, failed: dict[str, str], runs: int
+) -> str:
     """`| figure | upstream | ours | ratio | target | met? |` for one row."""
     up_value = up.get(row.key)
     ours_value = ours.get(row.key) if ours else None
-    cells = [row.label, row.fmt(up_value) if up_value is not None else "n/a",
-             row.fmt(ours_value) if ours_value is not None else "n/a"]
+    cells = [
+        row.label,
+        row.fmt(up_value) if up_value is not None else "n/a",
+        row.fmt(ours_value) if ours_value is not None else "n/a",
+    ]
     both = up_value is not None and ours_value is not None
-    ratio = "—" if row.key == "change_growth" or not both or ours_value == 0 else fmt_factor(up_value / ours_value)
+    ratio = (
+        "—"
+        if row.key == "change_growth" or not both or ours_value == 0
+        else fmt_factor(up_value / ours_value)
+    )
     cells += [ratio, row.target.text if row.target else "—"]
     cells.append(verdict(row, up_value, ours_value, failed, runs))
     return "| " + " | ".join(cells) + " |"
@@ -235,14 +255,18 @@ def machine_lines(runs: dict[str, list[Run]], problems: dict[str, str], load_bef
     lines = [
         f"- date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.release()}",
-        (f"- 1-minute load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
-         "(above ~0.5, other work shared the cores: absolute times are inflated, ratios less so)"),
+        (
+            f"- 1-minute load average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+            "(above ~0.5, other work shared the cores: absolute times are inflated, ratios less so)"
+        ),
         f"- commit: {git_commit()}",
     ]
     for impl, impl_runs in runs.items():
         first = impl_runs[0]
-        lines.append(f"- {impl}: htag {first['htag_version']} on Python {first['python']} "
-                     f"({htag_place(first['htag_file'])}), {len(impl_runs)} runs")
+        lines.append(
+            f"- {impl}: htag {first['htag_version']} on Python {first['python']} "
+            f"({htag_place(first['htag_file'])}), {len(impl_runs)} runs"
+        )
     lines += [f"- {impl}: not available ({problem})" for impl, problem in problems.items()]
     return lines
 
@@ -257,7 +281,7 @@ def htag_place(htag_file: str) -> str:
         return "installed outside the repository"
     parts = relative.parts
     if "site-packages" in parts or "dist-packages" in parts:
-        venv = Path(*parts[:parts.index("lib")]) if "lib" in parts else relative.parent
+        venv = Path(*parts[: parts.index("lib")]) if "lib" in parts else relative.parent
         return f"venv at {venv}"
     return f"{relative.parent}/ of the repository"
 
@@ -273,8 +297,9 @@ def cpu_model() -> str:
 
 
 def git_commit() -> str:
-    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                          check=False, capture_output=True, text=True)
+    done = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], check=False, capture_output=True, text=True
+    )
     return done.stdout.strip() if done.returncode == 0 else "none (no commit yet)"
 
 
@@ -283,31 +308,45 @@ def server_section(path: Path) -> str:
     by browser_side.py) of the current file, kept as they are."""
     text = path.read_text() if path.exists() else ""
     kept = []
-    for begin, end, placeholder in ((SERVER_START, SERVER_END, SERVER_PLACEHOLDER),
-                                    (BROWSER_START, BROWSER_END, None)):
+    for begin, end, placeholder in (
+        (SERVER_START, SERVER_END, SERVER_PLACEHOLDER),
+        (BROWSER_START, BROWSER_END, None),
+    ):
         start, stop = text.find(begin), text.find(end)
         if start != -1 and stop > start:
-            kept.append(text[start:stop + len(end)])
+            kept.append(text[start : stop + len(end)])
         elif placeholder is not None:
             kept.append(f"{begin}\n{placeholder}\n{end}")
     return "\n\n".join(kept)
 
 
-def render_report(runs: dict[str, list[Run]], problems: dict[str, str], load_before: float,
-                  plotted: bool, server: str) -> str:
+def render_report(
+    runs: dict[str, list[Run]], problems: dict[str, str], load_before: float, plotted: bool, server: str
+) -> str:
     up = medians(runs["upstream"])
     ours = medians(runs["ours"]) if runs.get("ours") else None
     failed = {**failures(runs["upstream"]), **failures(runs.get("ours", []))}
     n_runs = len(runs["upstream"])
-    lines = ["# Benchmarks", "", INTRO, "",
-             *machine_lines(runs, problems, load_before), "", "## Render side", "",
-             "| figure | upstream 2.0.28 | ours | ratio | target | met? |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        "# Benchmarks",
+        "",
+        INTRO,
+        "",
+        *machine_lines(runs, problems, load_before),
+        "",
+        "## Render side",
+        "",
+        "| figure | upstream 2.0.28 | ours | ratio | target | met? |",
+        "|---|---|---|---|---|---|",
+    ]
     lines += [table_line(row, up, ours, failed, n_runs) for row in ROWS]
     if n_runs < 5:
         lines += ["", FEW_RUNS.format(n_runs=n_runs)]
     if failed:
-        lines += ["", "Failed sanity checks (the figure did not measure what it claims) and benchmarks that raised:"]
+        lines += [
+            "",
+            "Failed sanity checks (the figure did not measure what it claims) and benchmarks that raised:",
+        ]
         lines += [f"- `{key}`: {message}" for key, message in sorted(failed.items())]
     if plotted:
         lines += ["", "![cost against tree size](benches/cost_vs_size.png)"]
@@ -326,8 +365,9 @@ def plot(runs: dict[str, list[Run]], path: Path) -> bool:
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    for ax, (prefix, title) in zip(axes, [("change_s", "one-cell change -> frame ready"),
-                                          ("render_s", "full render of a fresh tree")]):
+    for ax, (prefix, title) in zip(
+        axes, [("change_s", "one-cell change -> frame ready"), ("render_s", "full render of a fresh tree")]
+    ):
         for impl, impl_runs in runs.items():
             if not impl_runs:
                 continue
@@ -335,8 +375,13 @@ def plot(runs: dict[str, list[Run]], path: Path) -> bool:
             sizes = [n for n in SIZES if f"{prefix}@{n}" in med]
             if sizes:
                 ax.plot(sizes, [med[f"{prefix}@{n}"] * 1e3 for n in sizes], marker="o", label=impl)
-        ax.set(xscale="log", yscale="log", title=title, xlabel="BigTable rows (11 tags a row)",
-               ylabel="ms (median)")
+        ax.set(
+            xscale="log",
+            yscale="log",
+            title=title,
+            xlabel="BigTable rows (11 tags a row)",
+            ylabel="ms (median)",
+        )
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
     fig.tight_layout()
@@ -351,11 +396,17 @@ def plot(runs: dict[str, list[Run]], path: Path) -> bool:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each implementation (default 5)")
-    parser.add_argument("--ours-python", default=sys.executable,
-                        help="interpreter with our htag installed (default: this one)")
-    parser.add_argument("--upstream-venv", type=Path,
-                        default=Path(os.environ.get("HTAG_UPSTREAM_VENV", BENCHES / ".bench-venv-upstream")),
-                        help="upstream's venv, created when missing (env HTAG_UPSTREAM_VENV)")
+    parser.add_argument(
+        "--ours-python",
+        default=sys.executable,
+        help="interpreter with our htag installed (default: this one)",
+    )
+    parser.add_argument(
+        "--upstream-venv",
+        type=Path,
+        default=Path(os.environ.get("HTAG_UPSTREAM_VENV", BENCHES / ".bench-venv-upstream")),
+        help="upstream's venv, created when missing (env HTAG_UPSTREAM_VENV)",
+    )
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
     return parser.parse_args()
 
@@ -371,8 +422,10 @@ def main() -> None:
     else:
         problems["ours"] = f"`import htag, htag._core` failed: `{ours_error}`"
         print(f"ours: not available ({ours_error})", file=sys.stderr)
-    runs = {impl: [add_derived(r) for r in impl_runs]
-            for impl, impl_runs in run_interleaved(pythons, args.runs, problems).items()}
+    runs = {
+        impl: [add_derived(r) for r in impl_runs]
+        for impl, impl_runs in run_interleaved(pythons, args.runs, problems).items()
+    }
     (BENCHES / ".last-run.json").write_text(json.dumps(runs, indent=1))
     plotted = plot(runs, PLOT)
     report = render_report(runs, problems, load_before, plotted, server_section(args.output))

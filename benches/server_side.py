@@ -40,7 +40,13 @@ RESULTS = BENCHES / "results" / "server_side.json"
 REPORT = REPO / "BENCHMARKS.md"
 START, END = "<!-- server-side -->", "<!-- /server-side -->"
 HOST = "127.0.0.1"
-UPSTREAM_PACKAGES = ["htag==2.0.28", "starlette<1", "uvicorn", "psutil", "orjson"]  # as run.py: one venv for both
+UPSTREAM_PACKAGES = [
+    "htag==2.0.28",
+    "starlette<1",
+    "uvicorn",
+    "psutil",
+    "orjson",
+]  # as run.py: one venv for both
 SERVER_START_TIMEOUT_S = 60.0
 SERVER_STOP_TIMEOUT_S = 10.0
 CLIENT_SLACK_S = 120.0  # session setup and closing, on top of warm-up + duration
@@ -81,7 +87,9 @@ def workloads() -> dict[str, Workload]:
     return {
         "counter": Workload("counter", "inc", counter_sessions, memory=True),
         "bigtable": Workload("bigtable", "bump", (1,)),
-        "echo": Workload("echo", "inc", counter_sessions, protocol="echo", memory=True),  # a Counter click's message
+        "echo": Workload(
+            "echo", "inc", counter_sessions, protocol="echo", memory=True
+        ),  # a Counter click's message
     }
 
 
@@ -128,10 +136,17 @@ def clean_env() -> dict[str, str]:
 
 def probe(python: str, code: str) -> str:
     out = subprocess.run(
-        [python, "-c", code], check=False, cwd=tempfile.gettempdir(), env=clean_env(),
-        capture_output=True, text=True, timeout=60,
+        [python, "-c", code],
+        check=False,
+        cwd=tempfile.gettempdir(),
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    return out.stdout.strip() if out.returncode == 0 else f"unavailable ({out.stderr.strip().splitlines()[-1:]})"
+    return (
+        out.stdout.strip() if out.returncode == 0 else f"unavailable ({out.stderr.strip().splitlines()[-1:]})"
+    )
 
 
 @dataclass(frozen=True)
@@ -168,7 +183,20 @@ def server_command(spec: ServerSpec, app: str, port: int, ours: str, upstream: s
         return [ours, str(BENCHES / "echo_server.py"), "--host", HOST, "--port", str(port)]
     python = upstream if spec.impl == "upstream" else ours
     script = str(BENCHES / "htag_server.py")
-    return [python, script, "--impl", spec.impl, "--app", app, "--server", spec.server, "--host", HOST, "--port", str(port)]
+    return [
+        python,
+        script,
+        "--impl",
+        spec.impl,
+        "--app",
+        app,
+        "--server",
+        spec.server,
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
 
 
 class RunningServer:
@@ -180,8 +208,13 @@ class RunningServer:
         self.log = log
         self._out = open(log, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            command, cwd=tempfile.gettempdir(), env=clean_env(), stdout=self._out, stderr=subprocess.STDOUT,
-            start_new_session=True, preexec_fn=cpus.preexec(cpus.server),  # noqa: PLW1509 - no threads here
+            command,
+            cwd=tempfile.gettempdir(),
+            env=clean_env(),
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=cpus.preexec(cpus.server),  # noqa: PLW1509 - no threads here
         )
         self._wait_ready()
 
@@ -198,7 +231,9 @@ class RunningServer:
                 time.sleep(0.1)
         self.stop()
         lines = [line for line in self.log.read_text().splitlines() if line.strip()]
-        raise RuntimeError(f"server did not start: {lines[-1] if lines else 'no output'} (log: {self.log.name})")
+        raise RuntimeError(
+            f"server did not start: {lines[-1] if lines else 'no output'} (log: {self.log.name})"
+        )
 
     def pids(self) -> list[int]:
         """The server process and its descendants (Granian's worker is a child process)."""
@@ -289,18 +324,39 @@ class QuietGate:
         return waited
 
 
-def drive(server: RunningServer, workload: Workload, sessions: int, timing: Timing, cpus: Placement) -> Result:
+def drive(
+    server: RunningServer, workload: Workload, sessions: int, timing: Timing, cpus: Placement
+) -> Result:
     """Runs loadclient.py (own process, own CPU) against the server; its JSON output."""
     command = [
-        sys.executable, str(BENCHES / "loadclient.py"), "--url", server.url, "--protocol", workload.protocol,
-        "--target", workload.target, "--sessions", str(sessions), "--warmup", str(timing.warmup),
-        "--duration", str(timing.duration), "--server-pids", ",".join(map(str, server.pids())),
+        sys.executable,
+        str(BENCHES / "loadclient.py"),
+        "--url",
+        server.url,
+        "--protocol",
+        workload.protocol,
+        "--target",
+        workload.target,
+        "--sessions",
+        str(sessions),
+        "--warmup",
+        str(timing.warmup),
+        "--duration",
+        str(timing.duration),
+        "--server-pids",
+        ",".join(map(str, server.pids())),
     ]
     timeout = timing.warmup + timing.duration + CLIENT_SLACK_S
     try:
         out = subprocess.run(
-            command, check=False, cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True, text=True,
-            timeout=timeout, preexec_fn=cpus.preexec(cpus.client),
+            command,
+            check=False,
+            cwd=tempfile.gettempdir(),
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=cpus.preexec(cpus.client),
         )
     except subprocess.TimeoutExpired:
         return {"failed": f"load client timed out after {timeout:.0f} s"}
@@ -313,13 +369,29 @@ def drive_memory(server: RunningServer, workload: Workload, cpus: Placement) -> 
     """loadclient.py --memory: the server's RSS with MEMORY_SPAN open sessions; its JSON output."""
     low, high = MEMORY_SPAN
     command = [
-        sys.executable, str(BENCHES / "loadclient.py"), "--url", server.url, "--protocol", workload.protocol,
-        "--target", workload.target, "--memory", f"{low},{high}", "--server-pids", ",".join(map(str, server.pids())),
+        sys.executable,
+        str(BENCHES / "loadclient.py"),
+        "--url",
+        server.url,
+        "--protocol",
+        workload.protocol,
+        "--target",
+        workload.target,
+        "--memory",
+        f"{low},{high}",
+        "--server-pids",
+        ",".join(map(str, server.pids())),
     ]
     try:
         out = subprocess.run(
-            command, check=False, cwd=tempfile.gettempdir(), env=clean_env(), capture_output=True, text=True,
-            timeout=CLIENT_SLACK_S, preexec_fn=cpus.preexec(cpus.client),
+            command,
+            check=False,
+            cwd=tempfile.gettempdir(),
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+            timeout=CLIENT_SLACK_S,
+            preexec_fn=cpus.preexec(cpus.client),
         )
     except subprocess.TimeoutExpired:
         return {"failed": f"memory measurement timed out after {CLIENT_SLACK_S:.0f} s"}
@@ -349,6 +421,7 @@ def measure_once(server: RunningServer, workload: Workload, sessions: int, bench
 def less_noisy(first: Result, second: Result) -> Result:
     """Of two measurements of the same figure, the one other programs disturbed less (the other's
     main figures are kept under `discarded_noisier`)."""
+
     def noise(r: Result) -> float:
         return r.get("other_cpu_s") if r.get("other_cpu_s") is not None else float("inf")
 
@@ -364,7 +437,9 @@ def measure_server(spec: ServerSpec, bench: Bench) -> dict:
         port = free_port()
         log = bench.logs / f"{spec.key}-{workload.name}-{port}.log"
         try:
-            server = RunningServer(server_command(spec, workload.name, port, *bench.pythons), port, log, bench.cpus)
+            server = RunningServer(
+                server_command(spec, workload.name, port, *bench.pythons), port, log, bench.cpus
+            )
         except RuntimeError as e:
             results[workload.name] = {str(n): {"failed": str(e)[:300]} for n in workload.sessions}
             continue
@@ -380,13 +455,19 @@ def measure_server(spec: ServerSpec, bench: Bench) -> dict:
             for sessions in workload.sessions:
                 result = measure_once(server, workload, sessions, bench)
                 if bench.gate.retry(result, bench.timing):
-                    print(f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: noisy "
-                          f"({brief(result)}), measuring again", file=sys.stderr)
+                    print(
+                        f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: noisy "
+                        f"({brief(result)}), measuring again",
+                        file=sys.stderr,
+                    )
                     result = less_noisy(result, measure_once(server, workload, sessions, bench))
                 if "failed" in result or result.get("errors"):
                     result["server_log_tail"] = server.log_tail()
                 results[workload.name][str(sessions)] = result
-                print(f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: {brief(result)}", file=sys.stderr)
+                print(
+                    f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: {brief(result)}",
+                    file=sys.stderr,
+                )
         finally:
             server.stop()
     return results
@@ -396,8 +477,11 @@ def brief_memory(result: Result) -> str:
     if "failed" in result:
         return "FAILED " + result["failed"]
     low, high = result["memory_low_sessions"], result["memory_high_sessions"]
-    return (f"{result['rss_low_kib']:,} KiB with {low}, {result['rss_high_kib']:,} KiB with {high}: "
-            f"{result['rss_per_session_kib']:.0f} KiB per session" + ("" if result["settled"] else " (not settled)"))
+    return (
+        f"{result['rss_low_kib']:,} KiB with {low}, {result['rss_high_kib']:,} KiB with {high}: "
+        f"{result['rss_per_session_kib']:.0f} KiB per session"
+        + ("" if result["settled"] else " (not settled)")
+    )
 
 
 def brief(result: Result) -> str:
@@ -427,7 +511,9 @@ def value_in(run: dict, server: str, workload: str | None, sessions: int | str, 
     return result.get(key)
 
 
-def median_of(runs: list[dict], server: str, workload: str | None, sessions: int | str, key: str) -> float | None:
+def median_of(
+    runs: list[dict], server: str, workload: str | None, sessions: int | str, key: str
+) -> float | None:
     values = [v for run in runs if (v := value_in(run, server, workload, sessions, key)) is not None]
     return statistics.median(values) if values else None
 
@@ -479,28 +565,61 @@ FIGURES = [
     Figure("Counter click, 1 session, p50", "counter", 1, "p50_s"),
     Figure("Counter click, 1 session, p99", "counter", 1, "p99_s"),
     Figure("Counter, 1 session, events/s", "counter", 1, "events_per_s"),
-    Figure("Counter, 200 sessions, capacity (1 / server CPU per click)", "counter", 200, CAPACITY,
-           compare_with=("upstream", "echo")),
-    Figure("Counter, 50 sessions, capacity (1 / server CPU per click)", "counter", 50, CAPACITY,
-           compare_with=("upstream", "echo")),
+    Figure(
+        "Counter, 200 sessions, capacity (1 / server CPU per click)",
+        "counter",
+        200,
+        CAPACITY,
+        compare_with=("upstream", "echo"),
+    ),
+    Figure(
+        "Counter, 50 sessions, capacity (1 / server CPU per click)",
+        "counter",
+        50,
+        CAPACITY,
+        compare_with=("upstream", "echo"),
+    ),
     Figure("Counter, 200 sessions, server CPU per click", "counter", 200, CPU_PER_CLICK, also=("upstream",)),
     Figure("Counter, 50 sessions, server CPU per click", "counter", 50, CPU_PER_CLICK, also=("upstream",)),
-    Figure(f"memory per connected session (RSS, {MEMORY_SPAN[0]} -> {MEMORY_SPAN[1]} open sessions)", "counter",
-           MEMORY, RSS_PER_SESSION, also=("upstream",)),
+    Figure(
+        f"memory per connected session (RSS, {MEMORY_SPAN[0]} -> {MEMORY_SPAN[1]} open sessions)",
+        "counter",
+        MEMORY,
+        RSS_PER_SESSION,
+        also=("upstream",),
+    ),
 ]
 BY_LABEL = {f.label: f for f in FIGURES}
 TARGETS = [
-    Target(BY_LABEL["BigTable click over a WebSocket, p50 (1 session)"], "upstream", ">= 30x faster than upstream",
-           lambda r: r >= 30),
+    Target(
+        BY_LABEL["BigTable click over a WebSocket, p50 (1 session)"],
+        "upstream",
+        ">= 30x faster than upstream",
+        lambda r: r >= 30,
+    ),
     Target(BY_LABEL["Counter, 200 sessions, events/s"], "upstream", ">= 5x upstream", lambda r: r >= 5),
     Target(BY_LABEL["Counter, 200 sessions, events/s"], "echo", ">= 50% of the echo", lambda r: r >= 0.5),
     Target(BY_LABEL["Counter click, 1 session, p50"], "echo", "<= 2x the echo", lambda r: r <= 2),
     # issue 9: the plumbing around a click, and what an open session costs, against the bare echo
-    Target(BY_LABEL["Counter, 200 sessions, server CPU per click"], "echo", "<= 1.25x the echo", lambda r: r <= 1.25),
-    Target(BY_LABEL["Counter, 50 sessions, server CPU per click"], "echo", "<= 1.25x the echo", lambda r: r <= 1.25),
+    Target(
+        BY_LABEL["Counter, 200 sessions, server CPU per click"],
+        "echo",
+        "<= 1.25x the echo",
+        lambda r: r <= 1.25,
+    ),
+    Target(
+        BY_LABEL["Counter, 50 sessions, server CPU per click"],
+        "echo",
+        "<= 1.25x the echo",
+        lambda r: r <= 1.25,
+    ),
     Target(BY_LABEL["Counter, 200 sessions, p99"], "echo", "<= 2.5x the echo", lambda r: r <= 2.5),
-    Target(BY_LABEL[f"memory per connected session (RSS, {MEMORY_SPAN[0]} -> {MEMORY_SPAN[1]} open sessions)"],
-           "echo", "<= 1.3x the echo", lambda r: r <= 1.3),
+    Target(
+        BY_LABEL[f"memory per connected session (RSS, {MEMORY_SPAN[0]} -> {MEMORY_SPAN[1]} open sessions)"],
+        "echo",
+        "<= 1.3x the echo",
+        lambda r: r <= 1.3,
+    ),
 ]
 OURS = ("ours_granian", "ours_uvicorn")
 
@@ -542,10 +661,16 @@ def evaluate(runs: list[dict]) -> list[dict[str, Any]]:
                 r = run_ratio(runs, figure, ours, against)
                 met = target.check(r) if target and r is not None else None
                 checks[ours] = {"ratio": r, "met": met}
-            rows.append({
-                "figure": figure.label, "key": figure.key, "values": values, "against": against,
-                "target": target.text if target else None, "checks": checks,
-            })
+            rows.append(
+                {
+                    "figure": figure.label,
+                    "key": figure.key,
+                    "values": values,
+                    "against": against,
+                    "target": target.text if target else None,
+                    "checks": checks,
+                }
+            )
     return rows
 
 
@@ -590,7 +715,9 @@ def table(rows: list[dict[str, Any]], n_runs: int) -> list[str]:
     for row in rows:
         v, key, against = row["values"], row["key"], row["against"]
         g, u = row["checks"]["ours_granian"], row["checks"]["ours_uvicorn"]
-        ratio_cell = f"{show_ratio(g['ratio'], against, key)} (uvicorn {show_ratio(u['ratio'], against, key)})"
+        ratio_cell = (
+            f"{show_ratio(g['ratio'], against, key)} (uvicorn {show_ratio(u['ratio'], against, key)})"
+        )
         met = verdict(g["met"], n_runs) + (f" (uvicorn {verdict(u['met'], n_runs)})" if row["target"] else "")
         lines.append(
             f"| {row['figure']} | {show(v['upstream'], key)} | {show(v['ours_granian'], key)} | "
@@ -610,16 +737,22 @@ def cpu_cell(runs: list[dict], server: str, workload: str, sessions: int, durati
 
 def cpu_table(runs: list[dict], specs: list[ServerSpec], duration: float) -> list[str]:
     """Server CPU time per click, and how busy server and client were (medians across runs)."""
-    lines = ["| server CPU per click (CPU use) | " + " | ".join(s.label for s in specs) + " |",
-             "|---|" + "---|" * len(specs)]
+    lines = [
+        "| server CPU per click (CPU use) | " + " | ".join(s.label for s in specs) + " |",
+        "|---|" + "---|" * len(specs),
+    ]
     for workload, sessions in [("counter", 1), ("counter", 50), ("counter", 200), ("bigtable", 1)]:
         cells = []
         for spec in specs:
             if spec.impl == "echo":
-                cells.append(cpu_cell(runs, "echo", "echo", sessions, duration) if workload == "counter" else "—")
+                cells.append(
+                    cpu_cell(runs, "echo", "echo", sessions, duration) if workload == "counter" else "—"
+                )
             else:
                 cells.append(cpu_cell(runs, spec.key, workload, sessions, duration))
-        label = f"{'Counter' if workload == 'counter' else 'BigTable'}, {sessions} session{'s' * (sessions > 1)}"
+        label = (
+            f"{'Counter' if workload == 'counter' else 'BigTable'}, {sessions} session{'s' * (sessions > 1)}"
+        )
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return lines
 
@@ -628,8 +761,11 @@ def other_load(runs: list[dict], duration: float) -> str:
     """How much CPU the rest of the machine used during the measured windows (noise)."""
     values = [
         result["other_cpu_s"] / duration
-        for run in runs for per_workload in run["servers"].values() for per_sessions in per_workload.values()
-        for result in per_sessions.values() if result.get("other_cpu_s") is not None
+        for run in runs
+        for per_workload in run["servers"].values()
+        for per_sessions in per_workload.values()
+        for result in per_sessions.values()
+        if result.get("other_cpu_s") is not None
     ]
     if not values:
         return "unknown"
@@ -646,7 +782,9 @@ def problems(runs: list[dict]) -> list[str]:
                     if "failed" in result:
                         out.append(f"- {where}: failed: {result['failed']}")
                     elif result.get("errors"):
-                        out.append(f"- {where}: {result['errors']} error replies, e.g. {result['error_samples'][:1]}")
+                        out.append(
+                            f"- {where}: {result['errors']} error replies, e.g. {result['error_samples'][:1]}"
+                        )
     return out
 
 
@@ -654,10 +792,14 @@ def code_change_note(meta: dict[str, Any]) -> list[str]:
     if not meta.get("code_changed_during_run"):
         return []
     before, after = meta["code"]["before"], meta["code"]["after"]
-    return [f"- **our code changed during the run** (another build or edit): {before} -> {after}; figures mix both"]
+    return [
+        f"- **our code changed during the run** (another build or edit): {before} -> {after}; figures mix both"
+    ]
 
 
-def section(meta: dict[str, Any], rows: list[dict[str, Any]], runs: list[dict], specs: list[ServerSpec]) -> str:
+def section(
+    meta: dict[str, Any], rows: list[dict[str, Any]], runs: list[dict], specs: list[ServerSpec]
+) -> str:
     n = meta["runs"]
     pin = meta["placement"]
     lines = [
@@ -671,14 +813,17 @@ def section(meta: dict[str, Any], rows: list[dict[str, Any]], runs: list[dict], 
         "(a run with error replies does not count). Ratio = the median across runs of the ratio within each",
         "run: how many times better ours is than upstream (upstream / ours for latencies, ours / upstream for",
         "events/s), or ours / the bare Granian echo for the echo targets. Memory per connected session: on a",
-        (f"fresh server, the RSS of its processes (Granian's worker included) with {MEMORY_SPAN[0]} then "
-         f"{MEMORY_SPAN[1]} sessions open"),
+        (
+            f"fresh server, the RSS of its processes (Granian's worker included) with {MEMORY_SPAN[0]} then "
+            f"{MEMORY_SPAN[1]} sessions open"
+        ),
         "(each: page, WebSocket, first frame; plain WebSockets for the echo), each reading taken once it settles,",
         f"divided by the {MEMORY_SPAN[1] - MEMORY_SPAN[0]} added sessions.",
         "",
         f"- date: {meta['date']}",
         f"- machine: {meta['machine']}",
-        f"- commit: {meta['commit']}" + (f", our package's files hashed {meta['code']['before'][1]}" if "code" in meta else ""),
+        f"- commit: {meta['commit']}"
+        + (f", our package's files hashed {meta['code']['before'][1]}" if "code" in meta else ""),
         *code_change_note(meta),
         *(f"- note: {note}" for note in meta.get("notes", [])),
         f"- runs: {n}, {meta['sessions_note']}",
@@ -691,7 +836,10 @@ def section(meta: dict[str, Any], rows: list[dict[str, Any]], runs: list[dict], 
         "",
     ]
     if n < MIN_RUNS_FOR_TARGETS:
-        lines += [f"\\* {n} runs: a target counts as met on the median of at least {MIN_RUNS_FOR_TARGETS} runs.", ""]
+        lines += [
+            f"\\* {n} runs: a target counts as met on the median of at least {MIN_RUNS_FOR_TARGETS} runs.",
+            "",
+        ]
     lines += [
         "Server CPU time per click: user + system time of the server's processes inside the measured",
         "window divided by the clicks completed; in brackets, the CPU use of the server and of the load",
@@ -743,7 +891,9 @@ def machine() -> str:
 def git(*args: str) -> str:
     """Read-only git query (no optional index refresh)."""
     env = dict(os.environ, GIT_OPTIONAL_LOCKS="0")
-    out = subprocess.run(["git", *args], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=10)
+    out = subprocess.run(
+        ["git", *args], check=False, cwd=REPO, env=env, capture_output=True, text=True, timeout=10
+    )
     return out.stdout.strip()
 
 
@@ -795,7 +945,9 @@ def versions(python: str, packages: tuple[str, ...]) -> str:
 def measure_all(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict]]:
     """Runs every server on every workload, `--runs` times; (meta, runs)."""
     n_runs = 1 if args.quick else args.runs
-    timing = Timing(args.warmup or (0.5 if args.quick else 1.0), args.duration or (2.0 if args.quick else 5.0))
+    timing = Timing(
+        args.warmup or (0.5 if args.quick else 1.0), args.duration or (2.0 if args.quick else 5.0)
+    )
     specs = server_specs()
     cpus = placement(not args.no_pin)
     upstream = str(find_upstream_venv(args.upstream_venv) / "bin" / "python")
@@ -808,7 +960,7 @@ def measure_all(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict]]:
     with tempfile.TemporaryDirectory(prefix="htag-server-bench-") as logs:
         bench = Bench((sys.executable, upstream), timing, cpus, Path(logs), QuietGate())
         for i in range(n_runs):
-            order = specs[i % len(specs):] + specs[:i % len(specs)]
+            order = specs[i % len(specs) :] + specs[: i % len(specs)]
             print(f"run {i + 1}/{n_runs}: {', '.join(s.key for s in order)}", file=sys.stderr)
             run = {"order": [s.key for s in order], "servers": {}}
             for spec in order:
@@ -829,8 +981,11 @@ def measure_all(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict]]:
         "sessions_note": f"Counter at {'/'.join(map(str, specs[0].workloads[0].sessions))} sessions, BigTable at 1",
         "ours": versions(sys.executable, ("htag", "granian", "uvicorn", "starlette", "websockets")),
         "upstream": versions(upstream, ("htag", "uvicorn", "starlette", "websockets")),
-        "placement": (f"servers on CPU {sorted(cpus.server)}, load client on CPU {sorted(cpus.client)}"
-                      if cpus.server else "not pinned (the OS places server and client)"),
+        "placement": (
+            f"servers on CPU {sorted(cpus.server)}, load client on CPU {sorted(cpus.client)}"
+            if cpus.server
+            else "not pinned (the OS places server and client)"
+        ),
     }
     return meta, runs
 
@@ -846,20 +1001,31 @@ def report(meta: dict[str, Any], runs: list[dict], write: bool) -> None:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps({"meta": meta, "figures": rows, "runs": runs}, indent=1) + "\n")
         write_report(text)
-        print(f"\nwrote {RESULTS.relative_to(REPO)} and the server-side section of {REPORT.name} "
-              f"(measured in {meta.get('elapsed_s', 0):.0f} s)", file=sys.stderr)
+        print(
+            f"\nwrote {RESULTS.relative_to(REPO)} and the server-side section of {REPORT.name} "
+            f"(measured in {meta.get('elapsed_s', 0):.0f} s)",
+            file=sys.stderr,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--quick", action="store_true", help="1 run, 0.5 s warm-up, 2 s per figure (a smoke test)")
+    parser.add_argument(
+        "--quick", action="store_true", help="1 run, 0.5 s warm-up, 2 s per figure (a smoke test)"
+    )
     parser.add_argument("--duration", type=float, help="measured seconds per figure (default 5, quick 2)")
     parser.add_argument("--warmup", type=float, help="warm-up seconds per figure (default 1, quick 0.5)")
-    parser.add_argument("--no-pin", action="store_true", help="do not pin the servers and the client to separate CPUs")
+    parser.add_argument(
+        "--no-pin", action="store_true", help="do not pin the servers and the client to separate CPUs"
+    )
     parser.add_argument("--upstream-venv", help="venv with htag==2.0.28 (see find_upstream_venv)")
-    parser.add_argument("--no-write", action="store_true", help="print the section, write neither JSON nor BENCHMARKS.md")
-    parser.add_argument("--from-json", type=Path, help="measure nothing: report again from a saved results JSON")
+    parser.add_argument(
+        "--no-write", action="store_true", help="print the section, write neither JSON nor BENCHMARKS.md"
+    )
+    parser.add_argument(
+        "--from-json", type=Path, help="measure nothing: report again from a saved results JSON"
+    )
     args = parser.parse_args()
     if args.from_json:
         saved = json.loads(args.from_json.read_text())

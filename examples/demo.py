@@ -1,6 +1,6 @@
 """The htag demo: a counter, a todo list and a live clock, served on Granian.
 
-    python examples/demo.py            # then open http://127.0.0.1:8000/
+python examples/demo.py            # then open http://127.0.0.1:8000/
 """
 
 import asyncio

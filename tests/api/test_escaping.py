@@ -98,7 +98,8 @@ def test_id_injection():
 
 
 @pytest.mark.parametrize(
-    "name", ['x" onclick="alert(1)', "x onclick", "a=b", "a>b", "on click", "a/b", "", "1a", "x'y", "a\nb", "é"]
+    "name",
+    ['x" onclick="alert(1)', "x onclick", "a=b", "a>b", "on click", "a/b", "", "1a", "x'y", "a\nb", "é"],
 )
 def test_attribute_names_cannot_inject(name):
     d = Tag.div()
@@ -123,7 +124,9 @@ def test_tag_names_cannot_inject():
         getattr(Tag, "a b")
 
 
-@pytest.mark.parametrize("payload", ["</script><img src=x onerror=alert(1)>", "</SCRIPT >x", "a</script", "<!--<script>"])
+@pytest.mark.parametrize(
+    "payload", ["</script><img src=x onerror=alert(1)>", "</SCRIPT >x", "a</script", "<!--<script>"]
+)
 def test_script_content_cannot_close_the_element(payload):
     j = Tag.script("var s = '", payload, "';")
     after = Tag.p("after")
@@ -172,7 +175,10 @@ def test_frames_escape_too():
     app <= d
     app.render_page()
     d["title"] = '"><script>'
-    assert app.next_frame() == {"action": "update", "ops": [["attr", d.id, "title", '"><script>']]}  # raw value: set by the client
+    assert app.next_frame() == {
+        "action": "update",
+        "ops": [["attr", d.id, "title", '"><script>']],
+    }  # raw value: set by the client
     d.add("<script>")
     frame = app.next_frame()
     html = frame["updates"][d.id]

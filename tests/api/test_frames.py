@@ -41,7 +41,10 @@ def test_content_change_sends_outer_html_of_the_tag():
     app = live(Tag.section(d))
     d <= Tag.b("b")
     b = d.childs[1]
-    assert app.next_frame() == {"action": "update", "updates": {d.id: f'<div id="{d.id}">a<b id="{b.id}">b</b></div>'}}
+    assert app.next_frame() == {
+        "action": "update",
+        "updates": {d.id: f'<div id="{d.id}">a<b id="{b.id}">b</b></div>'},
+    }
 
 
 def test_only_topmost_changed_tags():
@@ -83,7 +86,11 @@ def test_attribute_only_changes_are_ops():
     d["hidden"] = True
     frame = app.next_frame()
     assert set(frame) == {"action", "ops"}
-    assert sorted(frame["ops"]) == [["attr", d.id, "class", "b"], ["attr", d.id, "data-k", "1"], ["attr", d.id, "hidden", ""]]
+    assert sorted(frame["ops"]) == [
+        ["attr", d.id, "class", "b"],
+        ["attr", d.id, "data-k", "1"],
+        ["attr", d.id, "hidden", ""],
+    ]
 
 
 def test_attribute_ops_exact():
@@ -154,7 +161,10 @@ def test_id_change_resends_the_tag():
     app = live(d)
     hid = d.id
     d.id = "mine"
-    assert app.next_frame() == {"action": "update", "updates": {hid: f'<div data-htag-id="{hid}" id="mine"></div>'}}
+    assert app.next_frame() == {
+        "action": "update",
+        "updates": {hid: f'<div data-htag-id="{hid}" id="mine"></div>'},
+    }
 
 
 def test_removed_tag_changes_are_dropped():
@@ -261,5 +271,8 @@ def test_moves_within_the_app():
     frame = app.next_frame()
     assert frame == {
         "action": "update",
-        "updates": {a.id: f'<div id="{a.id}"></div>', b.id: f'<div id="{b.id}"><span id="{x.id}">x</span></div>'},
+        "updates": {
+            a.id: f'<div id="{a.id}"></div>',
+            b.id: f'<div id="{b.id}"><span id="{x.id}">x</span></div>',
+        },
     }

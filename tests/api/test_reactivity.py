@@ -32,7 +32,10 @@ def test_states_as_children_and_attributes():
     app.render_page()
     assert str(b) == f'<button id="{b.id}" class="a" disabled>0</button>'
     st.n += 1
-    assert app.next_frame() == {"action": "update", "updates": {b.id: f'<button id="{b.id}" class="a" disabled>1</button>'}}
+    assert app.next_frame() == {
+        "action": "update",
+        "updates": {b.id: f'<button id="{b.id}" class="a" disabled>1</button>'},
+    }
     st.cls = "b"
     st.on = False
     frame = app.next_frame()
@@ -109,7 +112,10 @@ def test_seed_promise_public_attribute_rerenders_lambdas():
     app <= c
     app.render_page()
     c.count = 3
-    assert app.next_frame() == {"action": "update", "updates": {c.label.id: f'<span id="{c.label.id}">count=3</span>'}}
+    assert app.next_frame() == {
+        "action": "update",
+        "updates": {c.label.id: f'<span id="{c.label.id}">count=3</span>'},
+    }
     assert app.next_frame() is None
     c.count = 3  # same value: the lambda's output is unchanged, nothing is sent
     assert app.next_frame() is None

@@ -169,7 +169,10 @@ def test_tags_created_inside_init_join_the_component():
 
     box = Box()
     span, i = box.childs
-    assert str(box) == f'<div id="{box.id}"><span id="{span.id}">a</span><i id="{i.id}"><b id="{box.inner.id}">b</b></i></div>'
+    assert (
+        str(box)
+        == f'<div id="{box.id}"><span id="{span.id}">a</span><i id="{i.id}"><b id="{box.inner.id}">b</b></i></div>'
+    )
 
 
 @pytest.mark.parametrize("name", ["input", "img", "br", "hr", "meta", "link", "area", "source", "wbr", "col"])
@@ -188,7 +191,7 @@ def test_style_and_script_content_not_escaped():
     s = Tag.style("a > b { content: '&' }")
     assert str(s) == f"<style id=\"{s.id}\">a > b {{ content: '&' }}</style>"
     j = Tag.script("if (a < b && c > d) x = '\"';")
-    assert str(j) == f"<script id=\"{j.id}\">if (a < b && c > d) x = '\"';</script>"
+    assert str(j) == f'<script id="{j.id}">if (a < b && c > d) x = \'"\';</script>'
 
 
 def test_numbers_and_objects_become_text():
@@ -400,7 +403,10 @@ def test_class_helpers_mark_dirty_only_on_real_change():
     app <= d
     assert frame_after(app, lambda: d.add_class("a")) is None
     assert frame_after(app, lambda: d.remove_class("zz")) is None
-    assert frame_after(app, lambda: d.add_class("b")) == {"action": "update", "ops": [["attr", d.id, "class", "a b"]]}
+    assert frame_after(app, lambda: d.add_class("b")) == {
+        "action": "update",
+        "ops": [["attr", d.id, "class", "a b"]],
+    }
     frame = frame_after(app, lambda: d.toggle_class("a").toggle_class("b"))
     assert frame == {"action": "update", "ops": [["attr", d.id, "class", ""]]}
 

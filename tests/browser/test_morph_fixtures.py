@@ -107,7 +107,9 @@ def fixture_page(browser):
             return route.fulfill(status=200, body=script, content_type="text/javascript")
         if path.startswith("/fx/") and path[4:] in bodies:
             name = path[4:]
-            return route.fulfill(status=200, body=PAGE.format(name=name, body=bodies[name]), content_type="text/html")
+            return route.fulfill(
+                status=200, body=PAGE.format(name=name, body=bodies[name]), content_type="text/html"
+            )
         return route.fulfill(status=404, body="not found")
 
     context.route(ORIGIN + "/**", serve)
@@ -223,7 +225,7 @@ def test_morph_without_a_policy_owns_nothing_and_with_the_live_one_keeps_the_foc
     """htag._morph(target, html) uses the live policy (focused = owned), as before the split."""
     page = fixture_page("live_policy", '<div id="c"><input id="in"></div>')
     page.fill("#in", "typed")
-    page.evaluate("htag._morph('c', '<div id=\"c\"><input id=\"in\" value=\"server\"></div>')")
+    page.evaluate('htag._morph(\'c\', \'<div id="c"><input id="in" value="server"></div>\')')
     assert page.input_value("#in") == "typed"
-    page.evaluate("htag._morph('c', '<div id=\"c\"><input id=\"in\" value=\"server\"></div>', {})")
+    page.evaluate('htag._morph(\'c\', \'<div id="c"><input id="in" value="server"></div>\', {})')
     assert page.input_value("#in") == "server"

@@ -75,7 +75,9 @@ class Builder:
         return lambda: "on" if s.value % 2 else "off"
 
     def tree(self, depth: int) -> Any:
-        kind = self.draw(st.sampled_from(["text", "elem", "elem", "frag", "reactive"] if depth else ["text", "reactive"]))
+        kind = self.draw(
+            st.sampled_from(["text", "elem", "elem", "frag", "reactive"] if depth else ["text", "reactive"])
+        )
         if kind == "text":
             return self.draw(st.sampled_from(WORDS))
         if kind == "reactive":
@@ -90,7 +92,9 @@ class Builder:
                 for _ in range(self.draw(st.integers(1, 3))):
                     Tag.em(self.draw(st.sampled_from(WORDS)), _class=self.draw(st.sampled_from(CLASSES)))
         for name in self.draw(st.lists(st.sampled_from(ATTR_NAMES), max_size=2, unique=True)):
-            tag[name] = self.reactive_attr() if self.draw(st.booleans()) else self.draw(st.sampled_from(ATTR_VALUES))
+            tag[name] = (
+                self.reactive_attr() if self.draw(st.booleans()) else self.draw(st.sampled_from(ATTR_VALUES))
+            )
         if self.draw(st.integers(0, 5)) == 0:
             tag["id"] = "user-" + tag.id  # a user id: the internal one goes to data-htag-id
         return tag
@@ -169,7 +173,11 @@ def check(app: App, client: ClientDOM) -> None:
     assert canonical(client.body) == canonical(expected)
 
 
-@settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=300 * SCALE,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(st.data())
 def test_frames_keep_the_client_equal_to_a_full_render(data: st.DataObject) -> None:
     app = World()

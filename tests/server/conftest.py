@@ -55,7 +55,9 @@ class Server:
             )
         env = dict(os.environ, HTAG_TEST_LOG=str(log))
         self.out = open(log.with_suffix(".out"), "w")
-        self.proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=self.out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=self.out, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

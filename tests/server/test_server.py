@@ -407,7 +407,9 @@ def test_a_resent_event_is_not_run_twice(opened):
     again = [p for p in b.post(msg).json()["payloads"] if p.get("callback_id") == "once"]
     assert first[0]["result"] == 1
     assert again == first  # the first reply, replayed: the counter did not move
-    _, = [p for p in b.post({**msg, "data": {"callback_id": "next"}}).json()["payloads"] if p.get("callback_id")]
+    (_,) = [
+        p for p in b.post({**msg, "data": {"callback_id": "next"}}).json()["payloads"] if p.get("callback_id")
+    ]
     assert _["result"] == 2
 
 
