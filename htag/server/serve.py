@@ -150,7 +150,57 @@ def _run_granian(
         **options,
     )
     app = webapp.app if proxies is None else wrap_asgi_with_proxy_headers(webapp.app, proxies)
+    _close_sessions_before_granian_stops(webapp)
     server.serve(target_loader=lambda *_: app)
+
+
+def _close_sessions_before_granian_stops(webapp: WebApp) -> None:
+    """On SIGINT/SIGTERM, Granian's worker stops serving, tears its Rust runtime down, then runs
+    the lifespan's end (where sessions are destroyed). With WebSockets open, that teardown has
+    panicked (Granian 2.7-2.8, `Cannot drop pointer into Python heap...`), and Granian aborts on
+    a panic: no `on_destroy` ran, and the main process still exited 0. So, in the worker, htag
+    takes the signals first: `webapp.close()` (close frames 1001, every `on_destroy`, bounded),
+    and only then lets Granian stop.
+
+    The hook is Granian's `granian._signals.set_loop_signals(loop)`, which its worker imports when
+    it starts (the worker is forked from this process, so it inherits the wrapper): it sets the
+    loop's signal handlers and returns the event that stops the worker. Without it (another
+    Granian), the lifespan's end is all there is, and a warning says so."""
+    try:
+        from granian import _signals
+    except ImportError:
+        _signals = None
+    granian_handlers = getattr(_signals, "set_loop_signals", None)
+    if granian_handlers is None:
+        logger.warning("this Granian has no set_loop_signals: sessions are closed only if its lifespan ends")
+        return
+
+    def set_loop_signals(loop: Any) -> Any:
+        stop_worker = granian_handlers(loop)
+        closing: list[Any] = []
+
+        async def close_then_stop() -> None:
+            try:
+                await webapp.close()
+            except Exception:
+                logger.exception("closing the sessions at shutdown failed")
+            finally:
+                stop_worker.set()
+
+        def on_signal() -> None:
+            if not closing:  # Ctrl+C reaches the worker, then Granian's main process sends SIGTERM
+                closing.append(loop.create_task(close_then_stop()))
+
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, on_signal)
+        except (NotImplementedError, RuntimeError):  # no loop signal handlers here: Granian's stay
+            logger.warning(
+                "cannot handle signals in the event loop: sessions closed only if the lifespan ends"
+            )
+        return stop_worker
+
+    _signals.set_loop_signals = set_loop_signals
 
 
 def _run_uvicorn(
