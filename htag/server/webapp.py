@@ -32,7 +32,7 @@ from ..core.app import App
 from ..core.context import current_request
 from ..core.frames import error_frame
 from .codec import decode_message, encode, is_refusal, unacceptable_frame
-from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
+from .connections import SEND_TIMEOUT, PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, render_document
 from .protocol import Protocol, is_known_action
@@ -451,8 +451,14 @@ class WebApp:
                 raise
         finally:
             self._watchdog.forget(conn)
-            self._sockets.discard(conn.reader)
             conn.close()
+            # a close frame that another task is still sending (closed from elsewhere: shutdown,
+            # discard) must leave before this handler returns: the server then closes the socket
+            # itself, without a code (the client sees 1005)
+            writer = conn._writer
+            if writer is not None and not writer.done():
+                await asyncio.wait({writer}, timeout=SEND_TIMEOUT)
+            self._sockets.discard(conn.reader)
 
     # -- SSE and HTTP fallbacks --------------------------------------------------
 
