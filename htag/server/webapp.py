@@ -48,7 +48,7 @@ from .security import (
     token_matches,
 )
 from .session_cookie import OwnSessionMiddleware, own_session
-from .sessions import GOING_AWAY, Session, SessionManager, SessionsFull
+from .sessions import GOING_AWAY, Session, SessionManager, SessionsClosed, SessionsFull
 
 logger = logging.getLogger("htag")
 
@@ -57,6 +57,7 @@ SECRET_ENV = "HTAG_SECRET_KEY"
 DEBUG_ENV = "HTAG_DEBUG"
 TOO_MANY = "too many messages: refused"
 FULL = "the server is full: try again later"
+STOPPING = "the server is stopping: try again later"
 RETRY_AFTER = "30"  # seconds
 DESTROY_TIMEOUT_S = 10.0  # at shutdown, for the async on_destroy hooks still running
 SOCKETS_CLOSE_TIMEOUT_S = 5.0  # at shutdown, for the clients to answer the close frame
@@ -281,6 +282,8 @@ class WebApp:
         if session is None:
             try:
                 session = self.sessions.create(request)
+            except SessionsClosed:
+                return PlainTextResponse(STOPPING, status_code=503, headers={"Retry-After": RETRY_AFTER})
             except SessionsFull:
                 self._log_full("page")
                 return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})
