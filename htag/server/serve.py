@@ -238,7 +238,7 @@ def _run_uvicorn(
 
         def handle_exit(self, sig: int, frame: Any) -> None:  # a signal handler: in the loop's thread
             if self.should_exit or self.on_signal is None:  # again once closed (or before startup)
-                self.force_exit = self.should_exit and sig == signal.SIGINT
+                self.force_exit |= self.should_exit and sig == signal.SIGINT
                 self.should_exit = True
             else:
                 self.htag_loop.call_soon_threadsafe(self.on_signal)

@@ -157,7 +157,8 @@ class SessionManager:
             return session
 
     def create(self, request: Any) -> Session:
-        """A pending session for a page; SessionsFull when it could never connect."""
+        """A pending session for a page; SessionsFull when it could never connect
+        (SessionsClosed once shut down)."""
         with self._lock:
             if self.closed:
                 raise SessionsClosed

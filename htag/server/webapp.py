@@ -453,6 +453,7 @@ class WebApp:
             if not conn.aborted:  # aborted: the watchdog ended a stalled send
                 raise
         finally:
+            self._sockets.discard(conn.reader)
             self._watchdog.forget(conn)
             conn.close()
             # a close frame that another task is still sending (closed from elsewhere: shutdown,
@@ -461,7 +462,6 @@ class WebApp:
             writer = conn._writer
             if writer is not None and not writer.done():
                 await asyncio.wait({writer}, timeout=SEND_TIMEOUT)
-            self._sockets.discard(conn.reader)
 
     # -- SSE and HTTP fallbacks --------------------------------------------------
 
