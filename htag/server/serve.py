@@ -173,6 +173,8 @@ def _close_sessions_before_granian_stops(webapp: WebApp) -> None:
     except ImportError:
         _signals = None
     granian_handlers = getattr(_signals, "set_loop_signals", None)
+    # Granian's own, not the wrapper of an earlier run() in this process
+    granian_handlers = getattr(granian_handlers, "granian_original", granian_handlers)
     if granian_handlers is None:
         logger.warning("this Granian has no set_loop_signals: sessions are closed only if its lifespan ends")
         return
@@ -189,6 +191,7 @@ def _close_sessions_before_granian_stops(webapp: WebApp) -> None:
             )
         return stop_worker
 
+    set_loop_signals.granian_original = granian_handlers  # type: ignore[attr-defined]
     _signals.set_loop_signals = set_loop_signals
 
 

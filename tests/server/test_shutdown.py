@@ -89,3 +89,17 @@ def test_a_stopping_webapp_closes_its_sockets_going_away_and_refuses_new_pages()
         refused = client.get("/", cookies={})
         assert refused.status_code == 503 and refused.text == STOPPING
     assert len(Recorded.destroyed) == 1  # the lifespan's end closes nothing twice
+
+
+def test_run_wraps_granians_own_signal_handlers_once_per_process(monkeypatch):
+    from granian import _signals
+
+    from htag.server import serve
+
+    original = _signals.set_loop_signals
+    monkeypatch.setattr(_signals, "set_loop_signals", original)  # put back after the test
+    webapp = WebApp(Recorded, secret_key="test")
+    for _ in range(2):  # run() twice in one process: the second wraps Granian's, not the first wrapper
+        serve._close_sessions_before_granian_stops(webapp)
+    assert _signals.set_loop_signals is not original
+    assert _signals.set_loop_signals.granian_original is original
