@@ -86,7 +86,8 @@ def test_a_stopping_webapp_closes_its_sockets_going_away_and_refuses_new_pages()
             assert (closed["type"], closed["code"]) == ("websocket.close", GOING_AWAY)
         closing.result(10)  # the socket is gone: close() is done
         assert len(Recorded.destroyed) == 1
-        refused = client.get("/", cookies={})
+        client.cookies.clear()  # a new browser
+        refused = client.get("/")
         assert refused.status_code == 503 and refused.text == STOPPING
     assert len(Recorded.destroyed) == 1  # the lifespan's end closes nothing twice
 
