@@ -339,7 +339,7 @@ class ChromeApp:
         try:
             webapp.run(host, port, **server_options)
         except KeyboardInterrupt:
-            # uvicorn re-raises the SIGINT we sent once it has stopped
+            # the SIGINT we sent, if it came before the server took the signals (run() returns otherwise)
             if window is None or not window.closed:
                 raise
         finally:

@@ -149,6 +149,13 @@ class WebSocketConnection(Connection):
             self._busy = False
             self._sender = None
 
+    async def sent(self, timeout: float) -> None:
+        """Waits (at most `timeout`) for a writer Task still sending, e.g. the close frame
+        of a connection closed by another task."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            await asyncio.wait({writer}, timeout=timeout)
+
     def stalled(self, now: float) -> bool:
         return bool(self.sending_since) and now - self.sending_since > SEND_TIMEOUT
 

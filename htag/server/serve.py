@@ -8,6 +8,7 @@ half the time. Scale with several processes behind a balancer that keeps affinit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -18,6 +19,7 @@ import sys
 import threading
 import time
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -150,7 +152,68 @@ def _run_granian(
         **options,
     )
     app = webapp.app if proxies is None else wrap_asgi_with_proxy_headers(webapp.app, proxies)
+    _close_sessions_before_granian_stops(webapp)
     server.serve(target_loader=lambda *_: app)
+
+
+def _close_sessions_before_granian_stops(webapp: WebApp) -> None:
+    """On SIGINT/SIGTERM, Granian's worker stops serving, tears its Rust runtime down, then runs
+    the lifespan's end (where sessions are destroyed). With WebSockets open, that teardown has
+    panicked (Granian 2.7-2.8, `Cannot drop pointer into Python heap...`), and Granian aborts on
+    a panic: no `on_destroy` ran, and the main process still exited 0. So, in the worker, htag
+    takes the signals first: `webapp.close()` (close frames 1001, every `on_destroy`, bounded),
+    and only then lets Granian stop.
+
+    The hook is Granian's `granian._signals.set_loop_signals(loop)`, which its worker imports when
+    it starts (the worker is forked from this process, so it inherits the wrapper): it sets the
+    loop's signal handlers and returns the event that stops the worker. Without it (another
+    Granian), the lifespan's end is all there is, and a warning says so."""
+    try:
+        from granian import _signals
+    except ImportError:
+        _signals = None
+    granian_handlers = getattr(_signals, "set_loop_signals", None)
+    # Granian's own, not the wrapper of an earlier run() in this process
+    granian_handlers = getattr(granian_handlers, "granian_original", granian_handlers)
+    if granian_handlers is None:
+        logger.warning("this Granian has no set_loop_signals: sessions are closed only if its lifespan ends")
+        return
+
+    def set_loop_signals(loop: Any) -> Any:
+        stop_worker = granian_handlers(loop)
+        on_signal = _closing_first(webapp, loop, stop_worker.set)
+        try:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, on_signal)
+        except (NotImplementedError, RuntimeError):  # no loop signal handlers here: Granian's stay
+            logger.warning(
+                "cannot handle signals in the event loop: sessions closed only if the lifespan ends"
+            )
+        return stop_worker
+
+    set_loop_signals.granian_original = granian_handlers  # type: ignore[attr-defined]
+    _signals.set_loop_signals = set_loop_signals
+
+
+def _closing_first(webapp: WebApp, loop: Any, stop: Callable[[], Any]) -> Callable[[], None]:
+    """A SIGINT/SIGTERM handler, called in `loop`'s thread: the first call closes the sessions
+    (`WebApp.close`) then calls `stop()`, which stops the server; later calls do nothing (Ctrl+C
+    reaches Granian's worker, then its main process sends SIGTERM)."""
+    closing: list[asyncio.Task[None]] = []  # the loop keeps tasks only weakly
+
+    async def close_then_stop() -> None:
+        try:
+            await webapp.close()
+        except Exception:
+            logger.exception("closing the sessions at shutdown failed")
+        finally:
+            stop()
+
+    def on_signal() -> None:
+        if not closing:
+            closing.append(loop.create_task(close_then_stop()))
+
+    return on_signal
 
 
 def _run_uvicorn(
@@ -163,8 +226,28 @@ def _run_uvicorn(
     options.setdefault("proxy_headers", proxies is not None)
     if proxies is not None:
         options.setdefault("forwarded_allow_ips", proxies)
+
+    class Server(uvicorn.Server):
+        """uvicorn, with htag's sessions closed first on SIGINT/SIGTERM (as with Granian: close frames
+        1001 rather than uvicorn's 1012, and the same order), and a clean stop that returns (uvicorn
+        raises the signal again once stopped: the process would die of it)."""
+
+        on_signal: Callable[[], None] | None = None
+
+        async def startup(self, sockets: Any = None) -> None:
+            self.htag_loop = asyncio.get_running_loop()
+            self.on_signal = _closing_first(webapp, self.htag_loop, stop)
+            await super().startup(sockets)
+
+        def handle_exit(self, sig: int, frame: Any) -> None:  # a signal handler: in the loop's thread
+            if self.should_exit or self.on_signal is None:  # again once closed (or before startup)
+                self.force_exit |= self.should_exit and sig == signal.SIGINT
+                self.should_exit = True
+            else:
+                self.htag_loop.call_soon_threadsafe(self.on_signal)
+
     config = uvicorn.Config(webapp.app, host=host, port=port, ws_max_size=webapp.max_message_size, **options)
-    server = uvicorn.Server(config)
+    server = Server(config)
 
     def stop() -> None:
         server.should_exit = True

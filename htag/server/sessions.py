@@ -88,8 +88,15 @@ class Session:
         return found if found is not None else self.older_replies.get(callback_id)
 
 
+GOING_AWAY = 1001  # the WebSocket close code of a server that stops (RFC 6455)
+
+
 class SessionsFull(Exception):
     """No room for another session: the cap is reached and every session is connected."""
+
+
+class SessionsClosed(SessionsFull):
+    """The server is stopping: its sessions are gone and no new one is made."""
 
 
 class SessionManager:
@@ -126,6 +133,7 @@ class SessionManager:
         self._pending: OrderedDict[str, Session] = OrderedDict()  # oldest first
         self._lock = threading.Lock()
         self._destroying: set[asyncio.Task[Any]] = set()  # async on_destroy still running
+        self.closed = False  # shut down: no new session
         # called for each discarded session, so that the web layer lets go of its App at once
         self.on_discard: Callable[[Session], None] | None = None
 
@@ -149,8 +157,11 @@ class SessionManager:
             return session
 
     def create(self, request: Any) -> Session:
-        """A pending session for a page; SessionsFull when it could never connect."""
+        """A pending session for a page; SessionsFull when it could never connect
+        (SessionsClosed once shut down)."""
         with self._lock:
+            if self.closed:
+                raise SessionsClosed
             if len(self._sessions) >= self.max_sessions and self._idle_lru() is None:
                 raise SessionsFull
         app = self.shared if self.shared is not None else self._instantiate(request)
@@ -173,6 +184,8 @@ class SessionManager:
         if it is no longer known (expired, evicted); SessionsFull when there is no room."""
         evicted = None
         with self._lock:
+            if self.closed:
+                raise SessionsClosed
             if session.sid in self._sessions:
                 return True
             if self._pending.get(session.sid) is not session:
@@ -240,19 +253,24 @@ class SessionManager:
             self._destroy(s)
         return len(idle) + len(unconnected)
 
-    def shutdown(self) -> None:
+    def shutdown(self, code: int = GOING_AWAY) -> None:
+        """At server stop, once: every session is discarded (its connections closed with
+        `code`, its App's `on_destroy` called) and no new one is made."""
         with self._lock:
+            if self.closed:
+                return
+            self.closed = True
             sessions = [*self._sessions.values(), *self._pending.values()]
             self._sessions.clear()
             self._pending.clear()
         for s in sessions:
-            self._destroy(s)
+            self._destroy(s, code)
         if self.shared is not None:
             self._call_destroy(self.shared)
 
-    def _destroy(self, session: Session) -> None:
+    def _destroy(self, session: Session, code: int = 1000) -> None:
         for conn in list(session.connections):
-            conn.close()
+            conn.close(code)
         if self.shared is None:
             if self.on_discard is not None:
                 self.on_discard(session)

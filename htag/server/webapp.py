@@ -34,7 +34,7 @@ from ..core.context import current_request
 from ..core.frames import error_frame
 from ..core.statics import ASSETS_PATH
 from .codec import decode_message, encode, is_refusal, unacceptable_frame
-from .connections import PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
+from .connections import SEND_TIMEOUT, PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, Asset, StaticAssets, render_document
 from .protocol import Protocol, is_known_action
@@ -50,7 +50,7 @@ from .security import (
     token_matches,
 )
 from .session_cookie import OwnSessionMiddleware, own_session
-from .sessions import Session, SessionManager, SessionsFull
+from .sessions import GOING_AWAY, Session, SessionManager, SessionsClosed, SessionsFull
 from .sockets import cut
 
 logger = logging.getLogger("htag")
@@ -60,7 +60,10 @@ SECRET_ENV = "HTAG_SECRET_KEY"
 DEBUG_ENV = "HTAG_DEBUG"
 TOO_MANY = "too many messages: refused"
 FULL = "the server is full: try again later"
+STOPPING = "the server is stopping: try again later"
 RETRY_AFTER = "30"  # seconds
+DESTROY_TIMEOUT_S = 10.0  # at shutdown, for the async on_destroy hooks still running
+SOCKETS_CLOSE_TIMEOUT_S = 5.0  # at shutdown, for the clients to answer the close frame
 
 
 def debug_from_env() -> bool:
@@ -161,6 +164,8 @@ class WebApp:
         # churn, the Apps waiting for it would hold memory far beyond the session cap
         self.sessions.on_discard = lambda session: self.protocol.forget_app(session.app)
         self._janitor: asyncio.Task[None] | None = None
+        self._closing: asyncio.Future[None] | None = None
+        self._sockets: set[asyncio.Task[Any]] = set()  # the WebSocket handlers still running
         self._watchdog = SendWatchdog()
         self._refusal_log = RateLimiter(rate=0.2, burst=10)  # a flood must not flood the log
         secret = secret_key or os.environ.get(SECRET_ENV)
@@ -247,10 +252,29 @@ class WebApp:
         try:
             yield
         finally:
+            await self.close()
+
+    async def close(self) -> None:
+        """Stops serving sessions, once: every WebSocket gets a close frame with 1001 (going
+        away), every session's `on_destroy` runs (an async one is awaited, at most
+        DESTROY_TIMEOUT_S) and new pages get 503. At the lifespan's end; `run()` calls it
+        first, from its own SIGINT/SIGTERM handler, because Granian's worker may die while it
+        stops and never run the lifespan's end (docs/deployment.md)."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
+        if self._janitor is not None:
             self._janitor.cancel()
-            self.protocol.close()
-            self.sessions.shutdown()
-            await self.sessions.wait_destroyed()
+        self.protocol.close()
+        self.sessions.shutdown(GOING_AWAY)
+        # the handlers end when their client answers the close frame: the server then stops with
+        # no socket open (Granian's teardown of open WebSockets is where it has panicked)
+        waits = [self.sessions.wait_destroyed(DESTROY_TIMEOUT_S)]
+        if self._sockets:
+            waits.append(asyncio.wait(set(self._sockets), timeout=SOCKETS_CLOSE_TIMEOUT_S))
+        await asyncio.gather(*waits)
 
     def run(self, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
         """Serves on Granian (default) or uvicorn: see `htag.server.serve.run`."""
@@ -271,6 +295,8 @@ class WebApp:
         if session is None:
             try:
                 session = self.sessions.create(request)
+            except SessionsClosed:
+                return PlainTextResponse(STOPPING, status_code=503, headers={"Retry-After": RETRY_AFTER})
             except SessionsFull:
                 self._log_full("page")
                 return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})
@@ -405,6 +431,7 @@ class WebApp:
         receive, send = websocket.scope.get(RawASGI.KEY) or (websocket._receive, websocket._send)
         conn = WebSocketConnection(send, self._key(session))
         conn.reader = asyncio.current_task()
+        self._sockets.add(conn.reader)
         self._watchdog.watch(conn)
         conn.hold()  # the first frame goes out below, from this task
         session.app._current_request = websocket
@@ -446,8 +473,13 @@ class WebApp:
                 raise
             cut(websocket.scope)  # its client reads nothing: not even a close frame would reach it
         finally:
+            self._sockets.discard(conn.reader)
             self._watchdog.forget(conn)
             conn.close()
+            # a close frame that another task is still sending (closed from elsewhere: shutdown,
+            # discard) must leave before this handler returns: the server then closes the socket
+            # itself, without a code (the client sees 1005)
+            await conn.sent(SEND_TIMEOUT)
 
     # -- SSE and HTTP fallbacks --------------------------------------------------
 

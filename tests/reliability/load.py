@@ -11,6 +11,7 @@ import contextlib
 import signal
 import socket
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ import psutil
 import support
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 MIB = 1 << 20
 LONG_SESSIONS = 2_000  # concurrent sessions under `pytest -m stress` and in measure.py
@@ -272,6 +274,8 @@ class SigtermResult:
     destroyed: int = 0  # on_destroy calls recorded
     exit_s: float | None = None  # from SIGTERM to the server's exit (None: still running at the deadline)
     exit_code: int | None = None
+    # the close code each session's WebSocket got, and how many (None: the socket never closed)
+    close_codes: dict[int | None, int] = field(default_factory=dict)
 
 
 async def sigterm_under_load(
@@ -291,6 +295,10 @@ async def sigterm_under_load(
         if await support.wait_until(lambda: server.proc.poll() is not None, deadline_s, every=0.1):
             result.exit_s = time.perf_counter() - sent
             result.exit_code = server.proc.returncode
+        await support.wait_until(lambda: all(s.ws.state is State.CLOSED for s in opened), 10)
+        result.close_codes = dict(
+            Counter(s.ws.close_code if s.ws.state is State.CLOSED else None for s in opened)
+        )
     finally:
         for task in clicking:
             task.cancel()

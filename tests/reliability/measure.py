@@ -166,6 +166,7 @@ def sigterm(directory: Path, quick: bool) -> list[Row]:
 
         with_server(directory, run)
     complete = sum(1 for r in results if r.destroyed == r.opened)
+    going_away = sum(1 for r in results if r.close_codes == {promises.GOING_AWAY: r.opened})
     if broken:  # the same failures run after run: the first run's, and how often
         first = broken[0].split(":")[0]
         failed = len({b.split(":")[0] for b in broken})
@@ -174,6 +175,7 @@ def sigterm(directory: Path, quick: bool) -> list[Row]:
     figures = (
         f"every on_destroy ran in {complete} of {runs} runs "
         f"({', '.join(str(r.destroyed) for r in results)} of {count}); "
+        f"every socket closed with {promises.GOING_AWAY} in {going_away} of {runs} runs; "
         f"exit within {max(exits):.1f} s" + ("" if len(exits) == runs else f" in {len(exits)} runs")
         if exits
         else "never exited"

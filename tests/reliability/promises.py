@@ -18,6 +18,7 @@ OTHERS_P99_MS = 500  # other sessions' click p99 while one session's sync callba
 LAGGARD_OTHERS_P99_MS = 1_000  # another session's click p99 while a client stalls
 LAGGARD_RSS_MIB = 64  # the server's RSS growth while one client stalls
 EXIT_S = 30  # from SIGTERM to the server's exit
+GOING_AWAY = 1001  # the close code of a WebSocket that the server closes because it stops
 
 
 def broken(*checks: tuple[bool, str]) -> list[str]:
@@ -105,6 +106,10 @@ def sigterm(result: load.SigtermResult, server: Any) -> list[str]:
         (
             result.destroyed == result.opened,
             f"on_destroy ran for {result.destroyed} of {result.opened} sessions",
+        ),
+        (
+            result.close_codes == {GOING_AWAY: result.opened},
+            f"close codes (code: sockets) {result.close_codes}, not {GOING_AWAY} for all",
         ),
         (not errors, f"errors htag did not handle: {errors[:3]}"),
     )

@@ -44,3 +44,11 @@ class Workload(Counter):
         for i in range(int(e.value or 1000)):
             self.feed.value = f"{i:08d}" + "x" * FLOOD_BYTES
             yield asyncio.sleep(FLOOD_EVERY_S)
+
+
+class AsyncWorkload(Workload):
+    """`Workload` whose `on_destroy` is async and takes a while: at shutdown it must be awaited."""
+
+    async def on_destroy(self):
+        await asyncio.sleep(0.2)
+        super().on_destroy()

@@ -37,9 +37,12 @@ APPS = HERE / "stress_apps.py"
 INTERNAL_ERRORS = ("handling a message failed", "Exception in ASGI application", "panicked")
 
 
-def start_server(directory: Path, name: str = "server", app: str = "Workload", **options: Any) -> Server:
-    """A Granian server of `stress_apps.<app>` (WebApp options as given); its log in `directory`."""
-    return Server(app, "granian", directory / f"{name}.log", apps_module=APPS, **options)
+def start_server(
+    directory: Path, name: str = "server", app: str = "Workload", server: str = "granian", **options: Any
+) -> Server:
+    """A server (Granian unless said) of `stress_apps.<app>` (WebApp options as given); its log in
+    `directory`."""
+    return Server(app, server, directory / f"{name}.log", apps_module=APPS, **options)
 
 
 def server_rss(server: Server) -> int:
