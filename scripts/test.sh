@@ -15,6 +15,15 @@ if ! command -v chromium >/dev/null 2>&1 && [ "${HTAG_SKIP_BROWSER:-0}" != 1 ]; 
   fi
 fi
 
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && [ "${HTAG_SKIP_SCALE:-0}" != 1 ]; then
+  echo "== installing nginx-light (tests/scale: nginx in front of htag processes)"
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq nginx-light >/dev/null; }; then
+    echo "!! nginx-light could not be installed: the scale tests cannot run (HTAG_SKIP_SCALE=1 skips them)" >&2
+    exit 1
+  fi
+fi
+
 echo "== virtual environment $venv"
 rm -rf "$venv"
 python3 -m venv "$venv"

@@ -14,28 +14,11 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from server.conftest import free_ports  # tests/ is on sys.path (tests/conftest.py)
 
 from htag.server.procs import MAX_DELAY, restart_delay
 
 APPS = Path(__file__).resolve().parent / "apps.py"
-
-
-def free_ports(count: int) -> int:
-    """The first of `count` consecutive free loopback ports."""
-    for _ in range(50):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            first = s.getsockname()[1]
-        if first + count > 65535:
-            continue
-        try:
-            for port in range(first, first + count):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
-    raise RuntimeError("no consecutive free ports")
 
 
 def health(port: int) -> dict | None:
