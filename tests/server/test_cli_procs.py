@@ -40,25 +40,18 @@ def wait_for(condition, timeout: float, what: str, log: Path | None = None):
 class Procs:
     """`htag run tests/server/apps.py:Counter --procs N --port P` as a subprocess."""
 
-    def __init__(self, tmp_path: Path, count: int, env: dict | None = None):
+    def __init__(self, tmp_path: Path, count: int, env: dict | None = None, from_env: bool = False):
         self.port = free_ports(count)
         self.ports = list(range(self.port, self.port + count))
         self.log = tmp_path / "procs.log"
         self.out = open(self.log, "w")
         # without HTAG_SECRET_KEY unless given: the supervisor makes one
         env = {k: v for k, v in os.environ.items() if k != "HTAG_SECRET_KEY"} | (env or {})
+        if from_env:
+            env["HTAG_PROCS"] = str(count)
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "htag",
-                "run",
-                f"{APPS}:Counter",
-                "--procs",
-                str(count),
-                "--port",
-                str(self.port),
-            ],
+            [sys.executable, "-m", "htag", "run", f"{APPS}:Counter", "--port", str(self.port)]
+            + ([] if from_env else ["--procs", str(count)]),
             stdout=self.out,
             stderr=subprocess.STDOUT,
             env=env,
@@ -92,8 +85,8 @@ class Procs:
 def procs(tmp_path):
     started = []
 
-    def start(count: int, env: dict | None = None) -> Procs:
-        p = Procs(tmp_path, count, env)
+    def start(count: int, env: dict | None = None, from_env: bool = False) -> Procs:
+        p = Procs(tmp_path, count, env, from_env)
         started.append(p)
         return p
 
@@ -120,9 +113,10 @@ def test_procs_serve_consecutive_ports_with_one_secret_never_on_a_command_line(p
         assert page.status_code == 200 and 'id="count"' in page.text
 
 
-def test_a_given_secret_is_the_one_every_process_uses(procs):
-    run = procs(2, env={"HTAG_SECRET_KEY": "s" * 40})
+def test_a_given_secret_is_the_one_every_process_uses_and_htag_procs_is_read(procs):
+    run = procs(2, env={"HTAG_SECRET_KEY": "s" * 40}, from_env=True)  # $HTAG_PROCS, not --procs
     run.serving()
+    assert len(run.children()) == 4  # two processes and their workers: the children did not recurse
     for child in run.children():
         environ = Path(f"/proc/{child.pid}/environ").read_bytes().split(b"\0")
         assert b"HTAG_SECRET_KEY=" + b"s" * 40 in environ
