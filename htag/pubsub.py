@@ -21,16 +21,22 @@ callback runs as a Task. `publish` may be called from any thread.
 A message is JSON (dicts, lists, strings, numbers, booleans, None): it is encoded once when
 published and each subscriber gets its own decoded copy, so no subscriber sees another's changes,
 and what works in one process works the same across processes. The broker decides how far a
-message goes: `LocalBroker` (the default) reaches the subscribers of this process only; a broker
-that relays through a server shared by every process (Redis, a later addition) reaches all of them.
+message goes: `LocalBroker` (the default) reaches the subscribers of this process only;
+`RedisBroker` relays through Redis and reaches every process connected to it (the default when the
+environment variable HTAG_PUBSUB_URL is a redis:// URL, e.g. for every process of
+`htag run --procs N`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
+import os
+import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -165,7 +171,117 @@ def encode(message: Any) -> bytes:
         ) from None
 
 
-_broker: LocalBroker = LocalBroker()
+class RedisBroker(LocalBroker):
+    """Relays every message through Redis (`pip install htag[redis]`), so that it reaches the
+    subscribers of every process connected to the same Redis, this one included.
+
+    Nothing connects until the broker is first used, in the process that uses it: a broker made
+    at import time (in Granian's parent process) starts its threads in the worker, after the fork.
+    `publish` never blocks its caller: a thread sends the queued messages in order; another thread
+    receives the channels `<prefix><topic>` and hands each message to this process's subscribers.
+    A lost connection is logged and retried every second; what is published meanwhile is kept
+    (up to `MAX_QUEUED` messages, then the oldest are dropped, with a warning)."""
+
+    MAX_QUEUED = 10_000
+    CONNECT_WAIT = 5.0  # seconds the first use in a process waits for the subscription to Redis
+
+    def __init__(self, url: str, prefix: str = "htag:") -> None:
+        super().__init__()
+        self.url = url
+        self.prefix = prefix
+        self._pid: int | None = None  # the process whose threads run (a fork starts new ones)
+        self._start_lock = threading.Lock()
+        self._outbox: queue.Queue[tuple[str, bytes]] = queue.Queue()
+        self.connected = threading.Event()  # the receiving side listens
+        self.closed = threading.Event()
+
+    def _ensure_started(self) -> None:
+        if self._pid == os.getpid():
+            return
+        with self._start_lock:
+            if self._pid == os.getpid():
+                return
+            import redis  # the optional dependency, only when a Redis broker is used
+
+            self._client = redis.Redis.from_url(self.url, socket_timeout=5, socket_connect_timeout=5)
+            self._outbox = queue.Queue()
+            self.connected = threading.Event()
+            self._pid = os.getpid()
+            for target, name in ((self._send_loop, "publisher"), (self._receive_loop, "subscriber")):
+                threading.Thread(target=target, name=f"htag-pubsub-redis-{name}", daemon=True).start()
+            # once per process: a subscribe() that has returned receives what is published after it
+            if not self.connected.wait(self.CONNECT_WAIT):
+                logger.warning("pubsub: Redis at %s not reachable yet: messages wait until it is", self.url)
+
+    def subscribe(
+        self, topic: str, callback: Callback, loop: asyncio.AbstractEventLoop | None = None
+    ) -> Subscription:
+        self._ensure_started()
+        return super().subscribe(topic, callback, loop)
+
+    def publish(self, topic: str, message: Any) -> int:
+        payload = encode(message)  # refused here, in the caller, if it is not JSON
+        self._ensure_started()
+        if self._outbox.qsize() >= self.MAX_QUEUED:
+            with contextlib.suppress(queue.Empty):
+                self._outbox.get_nowait()
+            logger.warning(
+                "pubsub: Redis unreachable and %d messages queued: the oldest dropped", self.MAX_QUEUED
+            )
+        self._outbox.put((topic, payload))
+        return self.subscribers(topic)
+
+    def close(self) -> None:
+        """Stops this process's threads (what is still queued is not sent)."""
+        self.closed.set()
+        self._outbox.put(("", b""))  # wakes the sender up
+
+    def _send_loop(self) -> None:
+        while not self.closed.is_set():
+            topic, payload = self._outbox.get()
+            while not self.closed.is_set():
+                try:
+                    self._client.publish(self.prefix + topic, payload)
+                    break
+                except Exception as e:  # noqa: BLE001 - Redis down: keep the message, retry
+                    logger.warning("pubsub: publishing to Redis failed (%s): retrying in 1 s", e)
+                    time.sleep(1.0)
+
+    def _receive_loop(self) -> None:
+        while not self.closed.is_set():
+            try:
+                channel = self._client.pubsub(ignore_subscribe_messages=True)
+                channel.psubscribe(self.prefix + "*")
+                self.connected.set()
+                while not self.closed.is_set():
+                    message = channel.get_message(timeout=1.0)
+                    if message is not None and message["type"] == "pmessage":
+                        topic = message["channel"].decode()[len(self.prefix) :]
+                        self.deliver(topic, message["data"])
+                channel.close()
+            except Exception as e:  # noqa: BLE001 - Redis down: reconnect
+                self.connected.clear()
+                if self.closed.is_set():
+                    return
+                logger.warning("pubsub: receiving from Redis failed (%s): reconnecting in 1 s", e)
+                time.sleep(1.0)
+
+
+PUBSUB_ENV = "HTAG_PUBSUB_URL"
+
+
+def broker_from_env() -> LocalBroker:
+    """`RedisBroker($HTAG_PUBSUB_URL)` when it is a redis:// (or rediss://, unix://) URL, else
+    the in-process broker."""
+    url = os.environ.get(PUBSUB_ENV, "").strip()
+    if not url:
+        return LocalBroker()
+    if url.split("://", 1)[0] not in ("redis", "rediss", "unix"):
+        raise ValueError(f"{PUBSUB_ENV} must be a redis://, rediss:// or unix:// URL, not {url!r}")
+    return RedisBroker(url)
+
+
+_broker: LocalBroker = broker_from_env()
 
 
 def use(broker: LocalBroker) -> LocalBroker:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import nginx_binary  # tests/scale/conftest.py
+from scale_support import nginx_binary
 
 
 def nginx_conf(*args: str) -> subprocess.CompletedProcess[str]:

@@ -13,8 +13,8 @@ import signal
 
 import httpx
 import orjson
-from conftest import health, wait_for  # tests/scale/conftest.py
 from reliability import support  # tests/reliability/support.py
+from scale_support import health, wait_for
 
 BROWSERS = 100
 
