@@ -151,3 +151,25 @@ async def reconnect_and_reload(url: str, identity: support.Identity) -> bool:
     reply = await support.click(socket)
     await support.close_sessions([socket])
     return reply["action"] == "update" and reply["result"] == 1  # a fresh App: its first click
+
+
+def test_request_session_data_survives_the_death_of_its_process(cluster):
+    """`request.session` lives in the cookie, signed with the secret every process shares: the
+    restarted process (a new App, a new htag session) still reads what the dead one wrote."""
+    run = cluster(3, target=f"{support.TESTS / 'server' / 'apps.py'}:Visits")
+    with httpx.Client(base_url=run.url, timeout=30) as browser:
+        first = browser.get("/")
+        assert "visits=1" in first.text
+        served = next(i for i, h in enumerate(run.healths()) if h["sessions"]["pending"] == 1)
+        pid = run.healths()[served]["pid"]
+        os.kill(pid, signal.SIGKILL)
+        port = run.ports[served]
+        wait_for(
+            lambda: (h := health(run.process_url(port))) and h["pid"] != pid,
+            60,
+            "the killed process is restarted",
+            run.log,
+        )
+        again = browser.get("/")  # the same cookies: the same route, the restarted process
+    assert again.status_code == 200 and "visits=2" in again.text
+    assert run.healths()[served]["sessions"]["pending"] == 1  # a fresh htag session, on that process

@@ -240,3 +240,12 @@ class Chat(Tag.App):
 
     def on_destroy(self):
         self.subscription.cancel()
+
+
+class Visits(Tag.App):
+    """Counts the visits of a browser in `request.session` (the signed cookie), read by each new App."""
+
+    def init(self):
+        session = self.request.session
+        session["visits"] = session.get("visits", 0) + 1
+        Tag.span(f"visits={session['visits']}", _id="visits")
