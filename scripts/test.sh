@@ -15,6 +15,19 @@ if ! command -v chromium >/dev/null 2>&1 && [ "${HTAG_SKIP_BROWSER:-0}" != 1 ]; 
   fi
 fi
 
+# tests/scale: nginx in front of htag processes, Redis between them
+for need in nginx:nginx-light redis-server:redis-server; do
+  binary=${need%%:*} package=${need#*:}
+  if ! command -v "$binary" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$binary" ] && [ "${HTAG_SKIP_SCALE:-0}" != 1 ]; then
+    echo "== installing $package (tests/scale)"
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    if ! { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$package" >/dev/null; }; then
+      echo "!! $package could not be installed: the scale tests cannot run (HTAG_SKIP_SCALE=1 skips them)" >&2
+      exit 1
+    fi
+  fi
+done
+
 echo "== virtual environment $venv"
 rm -rf "$venv"
 python3 -m venv "$venv"

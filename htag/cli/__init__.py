@@ -1,4 +1,4 @@
-"""The `htag` command (also `python -m htag`): `run`, `new`, `bench` and `build`.
+"""The `htag` command (also `python -m htag`): `run`, `new`, `bench`, `build` and `nginx-conf`.
 
 Each subcommand is a module with `add_parser(subparsers)`, which registers its options and
 sets `command`, the function that runs it and returns the exit status. The command line is
@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import bench, build, new, run
+from . import bench, build, new, nginx_conf, run
 from .target import TargetError
 
 
@@ -25,7 +25,7 @@ def parser() -> argparse.ArgumentParser:
     )
     top.add_argument("--version", action="version", version=f"htag {__version__}")
     commands = top.add_subparsers(title="commands", metavar="COMMAND", required=True)
-    for module in (run, new, bench, build):
+    for module in (run, new, bench, build, nginx_conf):
         module.add_parser(commands)
     return top
 

@@ -23,6 +23,9 @@ examples:
   htag run app:App                      http://127.0.0.1:8000/
   htag run app.py:App --dev             development: debug overlay, reload on change
   HTAG_SECRET_KEY=... htag run app:App --host 0.0.0.0 --port 8080 --hosts app.example.com
+  HTAG_SECRET_KEY=... htag run app:App --procs auto --port 8001
+                                        one process per core on 8001, 8002...: put
+                                        `htag nginx-conf` in front (docs/deployment.md)
 """
 
 
@@ -36,6 +39,13 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("target", metavar="module:App", help="what to serve: module:App or path/to/file.py:App")
     add_server_options(p, open_browser=False)
+    p.add_argument(
+        "--procs",
+        default=os.environ.get("HTAG_PROCS"),
+        metavar="N|auto",
+        help="run N single-worker processes on ports PORT..PORT+N-1, supervised, sharing one secret "
+        "(auto: one per CPU); a balancer with affinity goes in front ($HTAG_PROCS; one process)",
+    )
     p.set_defaults(command=command)
 
 
@@ -101,7 +111,47 @@ def _flag(name: str) -> bool:
 
 
 def command(args: argparse.Namespace) -> int:
-    return serve(target.load(args.target), args)
+    obj = target.load(args.target)  # a wrong target is refused here, before any process starts
+    if args.procs is not None:
+        return serve_processes(args)
+    return serve(obj, args)
+
+
+def serve_processes(args: argparse.Namespace) -> int:
+    """`--procs N`: N supervised `htag run` processes, one per port (htag/server/procs.py)."""
+    from htag.server import procs
+    from htag.server.logs import show_logs
+
+    try:
+        count = procs.process_count(args.procs)
+    except ValueError:
+        print(
+            f"htag: error: --procs takes a number of processes (1 or more) or auto, not {args.procs!r}",
+            file=sys.stderr,
+        )
+        return 2
+    if args.reload or args.dev or args.open:
+        print(
+            "htag: error: --procs serves production processes: no --reload, --dev or --open", file=sys.stderr
+        )
+        return 2
+    if args.port == 0:
+        print("htag: error: --procs needs a --port (the first of N consecutive ports)", file=sys.stderr)
+        return 2
+
+    def command_for(port: int) -> list[str]:
+        cmd = [sys.executable, "-m", "htag", "run", args.target, "--host", args.host, "--port", str(port)]
+        cmd += ["--server", args.server, "--log-level", args.log_level, "--no-open"]
+        if args.debug:
+            cmd.append("--debug")
+        if args.hosts:
+            cmd += ["--hosts", args.hosts]
+        if args.forwarded_allow_ips:
+            cmd += ["--forwarded-allow-ips", args.forwarded_allow_ips]
+        return cmd
+
+    show_logs(args.log_level.upper())
+    return procs.serve_processes(args.host, args.port, count, command_for)
 
 
 def serve(obj: Any, args: argparse.Namespace) -> int:

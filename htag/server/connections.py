@@ -21,6 +21,7 @@ import orjson
 
 from ..core.frames import Frame
 from .codec import encode, obfuscate
+from .metrics import METRICS
 
 logger = logging.getLogger("htag")
 
@@ -136,6 +137,7 @@ class WebSocketConnection(Connection):
                 self.sending_since = self._loop.time()
                 try:
                     await self._send({"type": "websocket.send", "text": text})
+                    METRICS.sent(text)
                 except Exception as e:  # noqa: BLE001 - any send failure ends this connection only
                     logger.info("websocket send failed (%s): closing", type(e).__name__)
                     self.close()
@@ -277,6 +279,7 @@ class StreamConnection(OutboxConnection):
                     continue
                 if text is None:
                     return
+                METRICS.sent(text)
                 yield f"data: {text}\n\n"
             renewed = True
             # plain JSON even in parano mode: the client accepts it (never valid base64)
@@ -317,5 +320,6 @@ class PollConnection(OutboxConnection):
         while not self.outbox.empty():
             text = self.outbox.get_nowait()
             if text is not None:
+                METRICS.sent(text)
                 items.append(text)
         return items

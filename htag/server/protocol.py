@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -20,6 +21,7 @@ from ..core.frames import Frame, error_frame, update_frame
 from .codec import encode
 from .connections import Connection
 from .dispatch import Dispatcher, callback_id_of, run_lifecycle
+from .metrics import METRICS
 from .security import RateLimiter
 from .sessions import Session
 from .updates import Updater
@@ -142,6 +144,8 @@ class Protocol:
             return None
         app = session.app
         updater = self.updater(app)
+        METRICS.events += 1
+        received = time.perf_counter()
 
         def send(frame: Frame) -> None:
             """A reply (or error) goes to the sender; what changed, to everybody."""
@@ -149,6 +153,7 @@ class Protocol:
                 logger.debug("session %s sends %.500s", session.sid[:8], encode(frame))
             if "callback_id" in frame or frame["action"] == "error":
                 if callback_id is not None and frame.get("callback_id") == callback_id:
+                    METRICS.latency.observe(time.perf_counter() - received)
                     text = encode(frame)  # remembered as text (see Session.replies)
                     session.remember(callback_id, text)
                     conn.push(text)

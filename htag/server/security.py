@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 
 from starlette.responses import PlainTextResponse
 
+from .metrics import METRICS
+
 logger = logging.getLogger("htag")
 
 # the names a browser uses for a server bound to a loopback address
@@ -150,6 +152,7 @@ class TrustedHosts:
         if hosts is not None:
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
             if not host_allowed(host, hosts):
+                METRICS.refused("host")
                 if self.log.allow():
                     logger.warning("request for host %.100r refused: not in the trusted hosts", host)
                 if scope["type"] == "http":

@@ -140,6 +140,15 @@ class SessionManager:
     def __len__(self) -> int:
         return len(self._sessions) + len(self._pending)
 
+    def counts(self) -> dict[str, int]:
+        """How many sessions are pending and established."""
+        return {"pending": len(self._pending), "established": len(self._sessions)}
+
+    def full(self) -> bool:
+        """Whether a new page would be refused (every established session is connected)."""
+        with self._lock:
+            return len(self._sessions) >= self.max_sessions and self._idle_lru() is None
+
     def all(self) -> list[Session]:
         with self._lock:
             return [*self._sessions.values(), *self._pending.values()]

@@ -3,7 +3,7 @@
 Routes (relative to where it is mounted): `GET /` the page, `GET /ws` the WebSocket,
 `GET /stream` + `POST /event` the SSE fallback, `POST /event` with `"fallback": true`
 the pure-HTTP fallback, `GET /_htag/htag.<hash>.js` the client, `GET /_htag/s/<digest>.css|.js`
-the App's statics. Sessions ride on
+the App's statics, `GET /_htag/health` and `GET /_htag/metrics` (`metrics.py`). Sessions ride on
 Starlette's signed cookie (`session_cookie.py`: a host app's session stays
 `request.session`). The routes stay thin: they check the request
 (`security`), find the session (`sessions`), and hand the connection and its
@@ -33,9 +33,10 @@ from ..core.app import App
 from ..core.context import current_request
 from ..core.frames import error_frame
 from ..core.statics import ASSETS_PATH
-from .codec import decode_message, encode, is_refusal, unacceptable_frame
+from .codec import MESSAGE_TOO_BIG, decode_message, encode, is_refusal, unacceptable_frame
 from .connections import SEND_TIMEOUT, PollConnection, SendWatchdog, StreamConnection, WebSocketConnection
 from .dispatch import Dispatcher, callback_id_of
+from .metrics import METRICS, exposition
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, Asset, StaticAssets, render_document
 from .protocol import Protocol, is_known_action
 from .security import (
@@ -205,6 +206,8 @@ class WebApp:
                     Route("/event", answering(self.event), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
                     Route(f"/{ASSETS_PATH}{{name}}", self.static_asset, methods=["GET"]),
+                    Route("/_htag/health", self.health, methods=["GET"]),
+                    Route("/_htag/metrics", self.metrics, methods=["GET"]),
                     Route("/favicon.ico", self.favicon, methods=["GET"]),
                     Route("/logo.png", self.favicon, methods=["GET"]),
                 ],
@@ -341,6 +344,42 @@ class WebApp:
             FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"}
         )
 
+    # -- health and metrics --------------------------------------------------------
+
+    def connection_counts(self) -> dict[str, int]:
+        """Open connections by transport."""
+        counts = {"websocket": 0, "sse": 0, "http": 0}
+        for session in self.sessions.all():
+            for conn in list(session.connections):
+                counts[conn.kind] = counts.get(conn.kind, 0) + 1
+        return counts
+
+    def ready(self) -> bool:
+        """Whether this process takes new sessions."""
+        return not self.sessions.full()
+
+    async def health(self, request: Request) -> Response:
+        """Liveness (it answers: 200) and readiness (`ready`; with `?ready`, 503 when not
+        ready, for a balancer's check), with the figures behind them."""
+        ready = self.ready()
+        body = {
+            "status": "ok",
+            "ready": ready,
+            "pid": os.getpid(),
+            "uptime_s": round(METRICS.uptime, 3),
+            "sessions": self.sessions.counts(),
+            "connections": self.connection_counts(),
+        }
+        status = 503 if "ready" in request.query_params and not ready else 200
+        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+    async def metrics(self, request: Request) -> Response:
+        """The Prometheus text exposition of this process."""
+        text = exposition(METRICS, self.sessions.counts(), self.connection_counts(), self.ready())
+        return Response(
+            text, media_type="text/plain; version=0.0.4; charset=utf-8", headers={"Cache-Control": "no-store"}
+        )
+
     # -- sessions ----------------------------------------------------------------
 
     def _parano_key(self, session: Session) -> bytes:
@@ -364,6 +403,7 @@ class WebApp:
             return None
 
     def _log_full(self, what: str) -> None:
+        METRICS.refused("full")
         if self._refusal_log.allow():
             logger.warning("%s refused: %d sessions, all connected", what, self.sessions.max_sessions)
 
@@ -374,6 +414,7 @@ class WebApp:
             limiter = session.limiter = RateLimiter(self.event_rate, self.event_burst)
         if limiter.allow():
             return True
+        METRICS.refused("flood")
         if self._refusal_log.allow():
             logger.warning("message flood from session %s: messages refused", session.sid[:8])
         return False
@@ -409,12 +450,20 @@ class WebApp:
         if not origin_allowed(
             headers.get("origin"), headers.get("host"), websocket.url.scheme, self.allowed_origins
         ):
-            logger.warning("websocket from origin %r refused", websocket.headers.get("origin"))
+            METRICS.refused("origin")
+            if self._refusal_log.allow():
+                logger.warning(
+                    "websocket from origin %.100r refused: not the Host %.100r nor an allowed origin",
+                    headers.get("origin"),
+                    headers.get("host"),
+                )
             await websocket.close(code=1008)
             return
         session = self._session_of(websocket)
         if session is not None and not token_matches(session.token, websocket.query_params.get("token")):
-            logger.warning("websocket with a wrong token refused")
+            METRICS.refused("token")
+            if self._refusal_log.allow():
+                logger.warning("websocket with a wrong token refused")
             await websocket.close(code=1008)
             return
         await websocket.accept()
@@ -447,6 +496,7 @@ class WebApp:
                 raw = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
                 conn.hold()  # what this message produces is sent below, by this task
                 if (code := unacceptable_frame(raw, self.max_message_size)) is not None:
+                    METRICS.refused("too_large" if code == MESSAGE_TOO_BIG else "malformed")
                     conn.close(code)
                     await conn.flush()  # the close frame, with its code
                     break
@@ -454,6 +504,7 @@ class WebApp:
                 if not self._within_rate(session):
                     conn.push(error_frame(TOO_MANY, callback_id_of(message)))
                 elif is_refusal(message):
+                    METRICS.refused("malformed")
                     conn.push(message)
                 else:
                     # a plain sync callback runs here, in order, without a Task of its own; an
@@ -486,6 +537,7 @@ class WebApp:
     async def stream(self, request: Request) -> Response:
         session = self._session_of(request)
         if session is not None and not token_matches(session.token, request.query_params.get("token")):
+            METRICS.refused("token")
             return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
         admitted = self._admit(session, "event stream")
         if admitted is None:
@@ -515,15 +567,18 @@ class WebApp:
         if session is None:
             return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})
         if not token_matches(session.token, request.headers.get("x-htag-token")):
+            METRICS.refused("csrf")
             logger.warning("POST /event with a missing or wrong CSRF token refused")
             return JSONResponse({"status": "error", "message": "bad CSRF token"}, status_code=403)
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_message_size:
+            METRICS.refused("too_large")
             return JSONResponse({"status": "error", "message": "message too large"}, status_code=413)
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > self.max_message_size:
+                METRICS.refused("too_large")
                 return JSONResponse({"status": "error", "message": "message too large"}, status_code=413)
         if not self._within_rate(session):
             return JSONResponse({"status": "error", "message": TOO_MANY}, status_code=429)
@@ -540,6 +595,7 @@ class WebApp:
                 return JSONResponse({"status": "ok", "payloads": [{"action": "reload"}]})
             return await self._poll(session, message, request)
         if is_refusal(message):
+            METRICS.refused("malformed")
             return JSONResponse({"status": "error", "message": message["message"]}, status_code=400)
         if not is_known_action(message):
             return JSONResponse({"status": "error", "message": "unknown action"}, status_code=400)

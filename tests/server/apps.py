@@ -214,3 +214,38 @@ class StaticsApp(Tag.App):
         SharedTwo(_id="two")
         self.holder = Tag.div(_id="holder")
         Tag.button("late", _id="late", _onclick=lambda e: self.holder.add(LateWidget()))
+
+
+class Chat(Tag.App):
+    """A room: `say` publishes on the topic "room"; every session's `heard` shows the last line."""
+
+    def init(self):
+        from htag import pubsub
+
+        self.last = State("")
+        self.heard_count = State(0)
+        Tag.span(self.last, _id="last")
+        Tag.span(self.heard_count, _id="heard")
+        Tag.button("say", _id="say", _onclick=self.say)
+        self.subscription = pubsub.subscribe("room", self.heard)
+
+    def heard(self, message):
+        self.last.value = message["text"]
+        self.heard_count.value += 1
+
+    def say(self, e):
+        from htag import pubsub
+
+        return pubsub.publish("room", {"text": f"hello from {id(self)}"})
+
+    def on_destroy(self):
+        self.subscription.cancel()
+
+
+class Visits(Tag.App):
+    """Counts the visits of a browser in `request.session` (the signed cookie), read by each new App."""
+
+    def init(self):
+        session = self.request.session
+        session["visits"] = session.get("visits", 0) + 1
+        Tag.span(f"visits={session['visits']}", _id="visits")
