@@ -89,18 +89,21 @@ def handler_hashes() -> str:
     return "'unsafe-hashes' " + " ".join(f"'sha256-{d}'" for d in digests)
 
 
-# What the page needs, and no 'unsafe-inline' for scripts or <style>: the client script,
-# the App's statics (content-addressed files: htag/core/statics.py) and the WebSocket
-# from its own origin; htag's event attributes by their hashes; `new Function` for the
-# App's `js` (unsafe-eval: drop it for an App without call_js); statics from a CDN
-# (https:); `style="..."` attributes of the App's tags (style-src-attr). See
-# docs/security.md, "Headers".
-DEFAULT_CSP = (
+# What the page needs, and no 'unsafe-inline' for <script> or <style> elements: the client
+# script, the App's statics (content-addressed files: htag/core/statics.py) and the WebSocket
+# from its own origin; htag's event attributes by their hashes; `new Function` for the App's
+# `js` (unsafe-eval); statics from a CDN (https:); `style="..."` attributes of the App's tags
+# (style-src-attr). See docs/security.md, "Headers".
+STRICT_CSP = (
     f"default-src 'self'; script-src 'self' {handler_hashes()} 'unsafe-eval' https:; "
     "style-src 'self' https:; style-src-attr 'unsafe-inline'; img-src 'self' data: blob: https:; "
     "font-src 'self' data: https:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
+# The default adds the event attributes an App writes as JavaScript text: htag 2's
+# `t["onclick"] = "js code"` is part of the API (docs/migrating.md); injected markup still
+# cannot add any (attribute names and values are escaped), nor run a <script> element.
+DEFAULT_CSP = STRICT_CSP + "; script-src-attr 'unsafe-inline'"
 
 
 def security_headers(csp: str | None, frame_ancestors: str | None) -> list[tuple[bytes, bytes]]:

@@ -347,6 +347,16 @@ class Assets(Tag.App):
         self.holder.add(LateWidget(len(self.holder.childs)))
 
 
+class TextHandlers(Tag.App):
+    """Event attributes written as JavaScript text, as htag 2 allows."""
+
+    def init(self):
+        Tag.button("text", _id="text-js", _onclick="document.getElementById('out').textContent = 'ran'")
+        button = Tag.button("set", _id="set-js")
+        button["onclick"] = "this.textContent = 'set ran'"
+        Tag.span("", _id="out")
+
+
 # -- errors -----------------------------------------------------------------------------------------------
 SECRET_MESSAGE = "secret-kaboom-7431"
 

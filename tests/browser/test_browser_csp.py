@@ -66,6 +66,18 @@ def test_inline_statics_and_call_js_run_under_the_default_csp(csp_page):
     assert_no_violation(page)
 
 
+@pytest.mark.app("TextHandlers")
+def test_event_attributes_written_as_javascript_text_run_under_the_default_csp(csp_page):
+    # htag 2's `t["onclick"] = "js code"`: the default allows the App's inline event attributes
+    page, response = csp_page
+    assert "script-src-attr 'unsafe-inline'" in response.headers["content-security-policy"]
+    page.click("#text-js")
+    expect(page.locator("#out")).to_have_text("ran")
+    page.click("#set-js")
+    expect(page.locator("#set-js")).to_have_text("set ran")
+    assert_no_violation(page)
+
+
 STRICTER = "default-src 'self'; script-src 'self' 'unsafe-inline'"
 
 

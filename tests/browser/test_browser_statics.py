@@ -12,7 +12,7 @@ import pytest
 from conftest import wait_connected
 from test_browser_csp import VIOLATIONS, assert_no_violation
 
-from htag.server.security import DEFAULT_CSP
+from htag.server.security import STRICT_CSP
 
 try:
     from playwright.sync_api import expect
@@ -23,7 +23,7 @@ REFERENCE = re.compile(
     r'<link rel="stylesheet" href="_htag/s/[0-9a-f]{16}\.css">|<script src="_htag/s/[0-9a-f]{16}\.js"></script>'
 )
 # the default without 'unsafe-eval' (this App runs no call_js): the strictest htag allows
-STRICT = DEFAULT_CSP.replace(" 'unsafe-eval'", "")
+STRICT = STRICT_CSP.replace(" 'unsafe-eval'", "")
 
 
 def frame_statics(page) -> list[str]:
@@ -116,3 +116,4 @@ def test_the_default_csp_has_no_unsafe_inline_for_scripts_or_styles(server):
     directives = dict(d.strip().split(" ", 1) for d in response.headers["content-security-policy"].split(";"))
     assert "'unsafe-inline'" not in directives["script-src"] + directives["style-src"]
     assert directives["style-src-attr"] == "'unsafe-inline'"  # style="..." of the App's tags
+    assert directives["script-src-attr"] == "'unsafe-inline'"  # htag 2's t["onclick"] = "js code"
