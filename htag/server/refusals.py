@@ -1,0 +1,6 @@
+"""What a refused client is told: the texts of the answers every transport shares."""
+
+TOO_MANY = "too many messages: refused"
+FULL = "the server is full: try again later"
+STOPPING = "the server is stopping: try again later"
+RETRY_AFTER = "30"  # seconds, with a 503
