@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import httpx
 import pytest
+from harness import wait_for
 
 from htag import State, Tag
 from htag.server.callbacks import STRIKES, TRUSTED, Speeds
@@ -22,14 +22,6 @@ from htag.server.dispatch import Dispatcher
 
 def run(coro):
     return asyncio.run(coro)
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def release(server) -> None:

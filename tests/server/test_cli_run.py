@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import interrupt
 
 from htag.server.ports import PortInUseError, ensure_port_free
 from htag.server.serve import free_port
@@ -43,16 +44,6 @@ def wait_until_served(url: str, proc: subprocess.Popen, log: Path, deadline: flo
     raise AssertionError("htag run did not serve in time: " + log.read_text())
 
 
-def stop(proc: subprocess.Popen) -> int:
-    if proc.poll() is None:
-        proc.send_signal(2)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    return proc.wait()
-
-
 def test_htag_run_serves_the_demo_and_answers_a_click(browser, tmp_path):
     port = free_port("127.0.0.1")
     log = tmp_path / "run.log"
@@ -73,7 +64,7 @@ def test_htag_run_serves_the_demo_and_answers_a_click(browser, tmp_path):
         assert reply["updates"]["count"].endswith(">1</b>")
         assert "no secret key" not in log.read_text()  # HTAG_SECRET_KEY was read
     finally:
-        assert stop(proc) in (0, -2, 130), log.read_text()
+        assert interrupt(proc) in (0, -2, 130), log.read_text()
     assert f"serving http://127.0.0.1:{port}/ with granian" in log.read_text()
 
 
@@ -142,7 +133,7 @@ def test_htag_run_dev_is_debug_and_reloads_on_change(tmp_path):
         assert "change detected, restarting" in log.read_text()
         assert "already in use" not in log.read_text()
     finally:
-        stop(proc)
+        interrupt(proc)
         out.close()
 
 
