@@ -3,12 +3,16 @@ a fixed sleep), and stopping a server the way its user does (Ctrl+C), killed if 
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+import httpx
 
 T = TypeVar("T")
 
@@ -41,3 +45,27 @@ def interrupt(proc: subprocess.Popen, grace: float = 15.0, sig: int = signal.SIG
         except subprocess.TimeoutExpired:
             proc.kill()
     return proc.wait()
+
+
+def start_htag_run(*args: str, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
+    """`htag run ARGS --port PORT` as its user types it, its output in `log`."""
+    out = open(log, "w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "htag", "run", *args, "--port", str(port)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, **(env or {})),
+    )
+
+
+def wait_until_served(url: str, proc: subprocess.Popen, log: Path, deadline: float = 30) -> None:
+    """Until `url` answers 200 (the page: a session is created), failing early if `proc` exits."""
+
+    def served() -> bool:
+        assert proc.poll() is None, "the server exited: " + log.read_text()
+        try:
+            return httpx.get(url + "/", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(served, deadline, f"{url} answering", log)

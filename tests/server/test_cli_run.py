@@ -4,7 +4,6 @@ sockets, the commands run as subprocesses."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -13,35 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import interrupt
+from harness import interrupt, start_htag_run, wait_until_served
 
 from htag.server.ports import PortInUseError, ensure_port_free
 from htag.server.serve import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "demo.py"
-
-
-def start_htag_run(*args: str, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
-    out = open(log, "w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "htag", "run", *args, "--port", str(port)],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ, **(env or {})),
-    )
-
-
-def wait_until_served(url: str, proc: subprocess.Popen, log: Path, deadline: float = 30) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        assert proc.poll() is None, "htag run exited: " + log.read_text()
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError("htag run did not serve in time: " + log.read_text())
 
 
 def test_htag_run_serves_the_demo_and_answers_a_click(browser, tmp_path):
