@@ -13,6 +13,7 @@ from typing import Any
 from .._core import F_HOOKS
 from .engine import Notifier, UpdateEngine
 from .frames import UpdateFrame
+from .shadowing import register_api
 from .tag import GTag
 
 # Builds the ASGI application of an App class or instance. The server layer is above
@@ -120,3 +121,6 @@ class App(GTag):
             tags = [t for t in self._mount_walk() if t._flags & F_HOOKS]
         engine.run_hooks(tags, "on_unmount")
         engine.run_hooks(tags, "on_mount")
+
+
+register_api(App)

@@ -24,11 +24,13 @@ from .._core import (  # rust/src/tree/flags.rs
     F_PLAIN,
     F_STATICS,
 )
+from . import shadowing
 from .classlist import ReactiveClass
 from .context import current_request
 from .css import scope_css
 from .events import event_flags
 from .html import HTML
+from .shadowing import check_class, check_instance_attribute, register_api
 from .state import State, StateProxy
 from .statics import forget_class, render_statics, wire_statics
 
@@ -77,6 +79,7 @@ class GTag(_core.Node):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        check_class(cls)  # a callback named `add` would replace the tree's own add()
         named = cls.__dict__.get("tag", _NO_NAME)
         if named is None or isinstance(named, str):  # htag 2: `class X(GTag): tag = "span"`
             cls._htag_tag = named.replace("_", "-") if named else None
@@ -122,6 +125,8 @@ class GTag(_core.Node):
                 else:
                     self[name] = value
             else:
+                if key in shadowing.instance_refused:
+                    check_instance_attribute(self, key)
                 object.__setattr__(self, key, value)
                 self._mark(F_ATTRS | F_HOOKS if key in _HOOK_NAMES else F_ATTRS)
                 if plain is None:
@@ -422,6 +427,8 @@ class GTag(_core.Node):
                 app._engine.schedule(throttle)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in shadowing.instance_refused:
+            check_instance_attribute(self, name)
         object.__setattr__(self, name, value)
         if name in _NODE_FIELDS:
             return  # stored in Rust, with its own change tracking
@@ -493,6 +500,8 @@ class GTag(_core.Node):
         request = app._current_request if app is not None else None
         return request if request is not None else current_request.get()
 
+
+register_api(GTag)
 
 _NO_NAME = object()
 _SEQUENCES = (list, tuple)
