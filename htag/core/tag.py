@@ -66,6 +66,10 @@ class GTag(_core.Node):
     its first positional argument, as in htag 2: `GTag("span", "x")`, `X("p")`;
     without one it is a `div`, and `GTag(None, ...)` is a fragment. A class may also
     name its element with `tag = "span"`.
+
+    A subclass or an instance may not hide a member of this API with something that
+    breaks it (a callback named `add`, `self.clear = ...`): a TypeError names the clash;
+    overriding a hook, or a method with a compatible one, is fine (`shadowing.py`).
     """
 
     _htag_tag: ClassVar[str | None] = None
@@ -277,6 +281,7 @@ class GTag(_core.Node):
 
     @property
     def text(self) -> str:
+        """The tag's string children joined; `t.text = v` replaces all children by `str(v)`."""
         return self._text()
 
     @text.setter
