@@ -127,10 +127,21 @@ def test_the_readme_demo_runs(tmp_path):
     run_program(demo.where, demo.code, checks, tmp_path)
 
 
+def test_a_wrong_expectation_fails(tmp_path):
+    """The checks are real: a program whose page does not say what its comment claims fails."""
+    demo = blocks_of(REPO / "README.md")[0]
+    with pytest.raises(AssertionError, match="Clicked 1 times"):
+        run_program(demo.where, demo.code, ['click "+1" -> page contains "Clicked 2 times"'], tmp_path, 0.2)
+    with pytest.raises(AssertionError, match="the page says .*Clicked 0 times"):
+        run_program(demo.where, demo.code, ['page contains "Clicked 9 times"'], tmp_path, 0.2)
+
+
 # -- running a program ------------------------------------------------------------
 
 
-def run_program(where: str, code: str, directives: list[str], tmp_path: Path) -> None:
+def run_program(
+    where: str, code: str, directives: list[str], tmp_path: Path, timeout: float = REPLY_TIMEOUT
+) -> None:
     assert directives, (
         f"{where}: a complete program needs a `# test:` line (or mark the block `python fragment`)"
     )
@@ -148,10 +159,10 @@ def run_program(where: str, code: str, directives: list[str], tmp_path: Path) ->
             if directive.startswith("app "):
                 continue
             if directive.startswith("page contains "):
-                seen = wait_until(client, directive)
+                seen = wait_until(client, directive, timeout)
                 assert seen is True, f"{where}: {seen}"
                 continue
-            play(where, client, page.text, directive)
+            play(where, client, page.text, directive, timeout)
             page = client.get("/")
 
 
@@ -168,7 +179,7 @@ def pick_app(where: str, namespace: dict[str, object], module: str, directives: 
     return apps[0]
 
 
-def play(where: str, client: TestClient, html: str, directive: str) -> None:
+def play(where: str, client: TestClient, html: str, directive: str, timeout: float) -> None:
     """`click #inc -> #count == "1"`: sends the event, then checks the reloaded page."""
     action, _, check = directive.partition(" -> ")
     event, _, rest = action.partition(" ")
@@ -181,13 +192,13 @@ def play(where: str, client: TestClient, html: str, directive: str) -> None:
         ws.send_text(json.dumps({"id": hid, "event": event, "data": {**data, "callback_id": "guide"}}))
         while receive(ws).get("callback_id") != "guide":
             pass
-    seen = wait_until(client, check)
+    seen = wait_until(client, check, timeout)
     assert seen is True, f"{where}: after {action!r}: {seen}"
 
 
-def wait_until(client: TestClient, check: str) -> bool | str:
+def wait_until(client: TestClient, check: str, timeout: float) -> bool | str:
     """Reloads the page until `check` holds: what a thread or a task changes arrives later."""
-    deadline = time.monotonic() + REPLY_TIMEOUT
+    deadline = time.monotonic() + timeout
     while True:
         page = client.get("/")
         assert page.status_code == 200
