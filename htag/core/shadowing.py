@@ -31,25 +31,27 @@ OVERRIDABLE = frozenset({"init", "on_mount", "on_unmount", "on_destroy", "static
 # the classes whose public members are the API, and the union of those names
 _api_classes: list[type] = []
 api_names: frozenset[str] = frozenset()
-# names an instance may not set: methods and read-only members (kept in step with api_names)
-instance_refused: frozenset[str] = frozenset()
+# names an instance may not set: methods and read-only members (kept in step with api_names;
+# updated in place, so that GTag.__setattr__ holds it directly: one set lookup per assignment)
+INSTANCE_REFUSED: set[str] = set()
 
 
 def register_api(cls: type) -> None:
     """Adds `cls` (and the classes under it that define the API) to the API."""
-    global api_names, instance_refused
+    global api_names
     for klass in reversed(cls.__mro__[:-1]):  # not `object`
         if klass not in _api_classes:
             _api_classes.append(klass)
     names = {n for k in _api_classes for n in vars(k) if not n.startswith("_")} - OVERRIDABLE
     api_names = frozenset(names)
-    instance_refused = frozenset(n for n in names if not _settable(_api_member(cls, n)[1]))
+    INSTANCE_REFUSED.clear()
+    INSTANCE_REFUSED.update(n for n in names if not _settable(_api_member(cls.__mro__, n)[1]))
 
 
 def check_class(cls: type) -> None:
     """Raises TypeError if the new class `cls` shadows a member of the API badly."""
     for name in api_names.intersection(vars(cls)):
-        owner, base = _api_member(cls, name)
+        owner, base = _api_member(cls.__mro__[1:], name)
         if owner is None:  # `cls` is itself an API class (App adds its own members)
             continue
         problem = _override_problem(base, vars(cls)[name])
@@ -59,17 +61,17 @@ def check_class(cls: type) -> None:
 
 def check_instance_attribute(tag: Any, name: str) -> None:
     """Raises TypeError if setting `name` on the instance `tag` would hide the API."""
-    owner, base = _api_member(type(tag), name)
-    if owner is not None and name in instance_refused:  # `app` is API on Apps only
+    owner, base = _api_member(type(tag).__mro__, name)
+    if owner is not None and name in INSTANCE_REFUSED:  # `app` is API on Apps only
         raise TypeError(
             f"{type(tag).__name__}.{name} (an instance attribute) would shadow "
             f"{_api_name(owner, name)} {_role(base)}; rename your attribute"
         )
 
 
-def _api_member(cls: type, name: str) -> tuple[type | None, Any]:
-    """The API class defining `name` for `cls` (None if none is above `cls`), and the member."""
-    for klass in cls.__mro__[1:]:
+def _api_member(mro: tuple[type, ...], name: str) -> tuple[type | None, Any]:
+    """The first API class of `mro` defining `name` (None if none does), and the member."""
+    for klass in mro:
         if klass in _api_classes and name in vars(klass):
             return klass, vars(klass)[name]
     return None, None

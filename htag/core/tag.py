@@ -24,13 +24,12 @@ from .._core import (  # rust/src/tree/flags.rs
     F_PLAIN,
     F_STATICS,
 )
-from . import shadowing
 from .classlist import ReactiveClass
 from .context import current_request
 from .css import scope_css
 from .events import event_flags
 from .html import HTML
-from .shadowing import check_class, check_instance_attribute, register_api
+from .shadowing import INSTANCE_REFUSED, check_class, check_instance_attribute, register_api
 from .state import State, StateProxy
 from .statics import forget_class, render_statics, wire_statics
 
@@ -129,7 +128,7 @@ class GTag(_core.Node):
                 else:
                     self[name] = value
             else:
-                if key in shadowing.instance_refused:
+                if key in INSTANCE_REFUSED:
                     check_instance_attribute(self, key)
                 object.__setattr__(self, key, value)
                 self._mark(F_ATTRS | F_HOOKS if key in _HOOK_NAMES else F_ATTRS)
@@ -432,7 +431,7 @@ class GTag(_core.Node):
                 app._engine.schedule(throttle)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name in shadowing.instance_refused:
+        if name in INSTANCE_REFUSED:
             check_instance_attribute(self, name)
         object.__setattr__(self, name, value)
         if name in _NODE_FIELDS:

@@ -102,6 +102,19 @@ def test_an_instance_attribute_set_in_init_is_refused_at_first_use():
     assert box.__dict__.get("update") is None  # nothing was set
 
 
+def test_instances_of_the_api_classes_themselves_are_checked():
+    with pytest.raises(TypeError, match=r"^GTag\.add \(an instance attribute\) would shadow Tag\.add"):
+        GTag("span").add = 1
+    with pytest.raises(
+        TypeError, match=r"^App\.find_tag \(an instance attribute\) would shadow App\.find_tag"
+    ):
+        App().find_tag = None
+    tag = GTag("span")
+    tag.text, tag.id = "settable", "through-their-setters"
+    assert tag.id == "through-their-setters" and tag.text == "settable"
+    assert 'id="through-their-setters"' in str(tag)
+
+
 def test_a_plain_kwarg_named_like_the_api_is_refused():
     with pytest.raises(TypeError, match=r"^div\.add \(an instance attribute\) would shadow Tag\.add"):
         Tag.div(add=1)
