@@ -10,6 +10,12 @@ Layers, each importing only the ones below it:
     htag.server    the web layer: sessions, connections, the protocol engine, Starlette
     htag.router, htag.runners   built on both
 The browser client is `htag/client/htag.js`, built from `htag/client/src/`.
+
+`current_request` is htag 2's `ContextVar` holding the Starlette Request (or WebSocket)
+being served: `htag.current_request.get()` reads it anywhere (None outside a request);
+in a tag, `self.request` is simpler. (A ContextVar carries no docstring of its own.)
+
+Start with `help(htag.Tag)`; the user guide is docs/guide/index.md.
 """
 
 from importlib import import_module as _import_module

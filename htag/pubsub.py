@@ -292,6 +292,7 @@ def use(broker: LocalBroker) -> LocalBroker:
 
 
 def broker() -> LocalBroker:
+    """The broker `subscribe` and `publish` use (see `use`)."""
     return _broker
 
 

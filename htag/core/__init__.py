@@ -7,7 +7,7 @@ This is also htag 2's `htag.core`: `GTag`, `App` (`AppRunner` is the same class)
 import from here.
 
 Modules, bottom to top: `html`, `errors`, `context`, `state`, `css`, `events`,
-`frames`, `statics`, `tag` (GTag), `classlist`, `render_hooks` (what Rust calls while
+`frames`, `statics`, `shadowing` (names that would hide the Tag API), `tag` (GTag), `classlist`, `render_hooks` (what Rust calls while
 rendering), `engine` (dirty sets -> frames), `app`, `factory` (`Tag`).
 """
 

@@ -13,6 +13,7 @@ from typing import Any
 from .._core import F_HOOKS
 from .engine import Notifier, UpdateEngine
 from .frames import UpdateFrame
+from .shadowing import register_api
 from .tag import GTag
 
 # Builds the ASGI application of an App class or instance. The server layer is above
@@ -37,12 +38,29 @@ class _ASGI:
 class App(GTag):
     """Base class of an htag application (also `Tag.App`, htag 2's `AppRunner`).
 
-    Subclass it and build the page in `init(...)`; it renders as `<body>`. Each browser
-    session gets its own instance when served by `WebApp(MyApp)` or
-    `ChromeApp(MyApp)` (`MyApp.app` is the ASGI application). Hooks: `on_mount()`
-    when shown (again after a page reload), `on_unmount()`, `on_destroy()` once when
-    the session is discarded. `find_tag(id)` / `find_tag(root, id)` look tags up;
-    `self.request` is the current Starlette request or WebSocket.
+    Subclass it and build the page in `init(self)`; it renders as `<body>`, and its
+    `statics` (a `Tag.title(...)`, styles, scripts) go in the page's `<head>`.
+
+        class Main(Tag.App):
+            statics = [Tag.title("My app")]
+
+            def init(self):
+                Tag.h1("Hello")
+
+    Running: `WebApp(Main).run()` serves it (see `help(htag.WebApp)` and
+    `htag.server.serve.run` for the options), `ChromeApp(Main).run()` opens it in an
+    app window, `Main.app` is the ASGI application for any ASGI server. Each browser
+    session gets its own `Main()`; `WebApp(Main())` shares one instance between all.
+    `?n` in the URL discards the session and starts a new one.
+
+    Lifecycle: `init()` once per session; `on_mount()` when the page is shown (again
+    after a reload, F5), `on_unmount()` before a reload; `on_destroy()` once when the
+    session is discarded (it expired, or `?n`). Hooks may be generators, async
+    generators or coroutines: each `yield` sends an intermediate state.
+
+    `self.request` is the Starlette Request (or WebSocket) being served;
+    `find_tag(id)` / `find_tag(root, id)` look tags up by id. Changes made from an
+    asyncio task or another thread reach the browser by themselves.
     """
 
     _htag_tag = "body"
@@ -120,3 +138,6 @@ class App(GTag):
             tags = [t for t in self._mount_walk() if t._flags & F_HOOKS]
         engine.run_hooks(tags, "on_unmount")
         engine.run_hooks(tags, "on_mount")
+
+
+register_api(App)

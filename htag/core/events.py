@@ -23,14 +23,27 @@ STOP = 2
 
 
 class Event:
-    """What a callback receives.
+    """What a callback receives: `def on_click(self, e): ...`.
 
-    `e.target` the tag, `e.id` its id, `e.name` the event name (`"click"`), `e.value`
-    the sent `value` (an input's text, a checkbox's state, a form's fields as a dict)
-    or, when the client sent an object without `value` (`htag_event(id, "x", {...})`),
-    that whole object; every sent key reads as an attribute (`e.key`, `e.pageX`,
-    `e.x`...; a missing one is None), and `e["field"]` reads a form field (or any
-    sent key). `e.data` is the sent object as it came.
+    - `e.target`: the tag holding the handler (not the innermost element clicked);
+      `e.id` its internal id; `e.name` the event name (`"click"`, `"input"`, `"submit"`).
+    - `e.value`: for an input or textarea its text, for a select its value (a list when
+      `multiple`), for a checkbox its state (bool), for a radio its value, for a form
+      `submit` the form's fields as a dict (checkboxes as bools, repeated names as lists),
+      for another element its `value` property if it has one (`<button value="x">`);
+      from JavaScript, `htag_event(id, "name", data)` makes `data` the value (an object
+      without a `value` key is the value whole).
+    - `e["field"]`: a form field of a submit (or any sent key).
+    - every key the browser sent reads as an attribute, None when absent: `e.checked`
+      (checkboxes, radios), `e.key` / `e.code` (keyboard), `e.pageX` / `e.pageY`
+      (also `e.x` / `e.y`), `e.clientX`, `e.button` (mouse), `e.ctrlKey`, `e.shiftKey`,
+      `e.altKey`, `e.metaKey`, `e.newURL` / `e.oldURL` (`hashchange`).
+    - `e.data`: the sent object as it came.
+
+    A file input sends no file (its value is absent). Before any callback runs, the
+    `value` / `checked` sent are written to the target's attributes, so
+    `e.target["value"]` is current. The callback's return value resolves the Promise of
+    `htag_event(...)` in JavaScript.
 
     Built as `Event(target, name, data)`, or as in htag 2, `Event(target, message)`
     with `message = {"id": ..., "event": ..., "data": ...}`.
@@ -108,12 +121,14 @@ def _flagged(func: F, flag: int) -> F:
 
 
 def prevent(func: F) -> F:
-    """The client calls `event.preventDefault()` for this callback."""
+    """Decorator: the browser calls `event.preventDefault()` before sending the event
+    (a form's submit stays on the page); also `prevent(self.method)` at runtime."""
     return _flagged(func, PREVENT)
 
 
 def stop(func: F) -> F:
-    """The client calls `event.stopPropagation()` for this callback."""
+    """Decorator: the browser calls `event.stopPropagation()` before sending the event
+    (a click on a child does not reach its parents' handlers); also `stop(self.method)`."""
     return _flagged(func, STOP)
 
 

@@ -430,10 +430,26 @@ class _Reactive:
 
 
 class State(_Reactive, Generic[T]):
-    """A reactive value: reads register the current observer, changes notify.
+    """A reactive value: what is rendered from it is rendered again when it changes.
 
-    ``State(existing_state)`` returns ``existing_state`` so APIs can accept
-    either a value or a State and wrap it unconditionally.
+        count = State(0)
+        Tag.span(count)                                # the span shows the value
+        Tag.span(lambda: f"{count.value} clicks")      # a reactive child
+        Tag.div(_class=lambda: "big" if count > 9 else "small")   # a reactive attribute
+        count.value += 1                               # both are sent again
+
+    Reading `.value` (or using the State: `count + 1`, `str(count)`, `len(items)`,
+    `x in items`, iterating...) while a reactive child or attribute renders records that
+    it depends on this State; writing `.value`, `count += 1`, `.set(v)`, or a mutating
+    method of the wrapped list/dict/set (`items.append(x)`, `d["k"] = v`, even nested:
+    `d["a"]["b"] = 1`) notifies them, and the change is sent to the browser: after the
+    callback that made it, or at once when it comes from an asyncio task or another
+    thread. Read-only methods never notify. `.notify()` forces a notification after
+    changing the wrapped object behind the State's back; `.get()` reads the value
+    (`value.get(*a)` for dict-likes); `s()` is the value too.
+
+    `State(existing_state)` returns `existing_state`, so an API can wrap whatever it
+    gets. `States(a=1, b=[])` groups named States. A State is thread-safe.
     """
 
     __slots__ = ("__weakref__", "_dependents", "_lock", "_value")

@@ -29,6 +29,7 @@ from .context import current_request
 from .css import scope_css
 from .events import event_flags
 from .html import HTML
+from .shadowing import INSTANCE_REFUSED, check_class, check_instance_attribute, register_api
 from .state import State, StateProxy
 from .statics import forget_class, render_statics, wire_statics
 
@@ -64,6 +65,10 @@ class GTag(_core.Node):
     its first positional argument, as in htag 2: `GTag("span", "x")`, `X("p")`;
     without one it is a `div`, and `GTag(None, ...)` is a fragment. A class may also
     name its element with `tag = "span"`.
+
+    A subclass or an instance may not hide a member of this API with something that
+    breaks it (a callback named `add`, `self.clear = ...`): a TypeError names the clash;
+    overriding a hook, or a method with a compatible one, is fine (`shadowing.py`).
     """
 
     _htag_tag: ClassVar[str | None] = None
@@ -77,6 +82,7 @@ class GTag(_core.Node):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        check_class(cls)  # a callback named `add` would replace the tree's own add()
         named = cls.__dict__.get("tag", _NO_NAME)
         if named is None or isinstance(named, str):  # htag 2: `class X(GTag): tag = "span"`
             cls._htag_tag = named.replace("_", "-") if named else None
@@ -122,6 +128,8 @@ class GTag(_core.Node):
                 else:
                     self[name] = value
             else:
+                if key in INSTANCE_REFUSED:
+                    check_instance_attribute(self, key)
                 object.__setattr__(self, key, value)
                 self._mark(F_ATTRS | F_HOOKS if key in _HOOK_NAMES else F_ATTRS)
                 if plain is None:
@@ -272,6 +280,7 @@ class GTag(_core.Node):
 
     @property
     def text(self) -> str:
+        """The tag's string children joined; `t.text = v` replaces all children by `str(v)`."""
         return self._text()
 
     @text.setter
@@ -422,6 +431,8 @@ class GTag(_core.Node):
                 app._engine.schedule(throttle)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in INSTANCE_REFUSED:
+            check_instance_attribute(self, name)
         object.__setattr__(self, name, value)
         if name in _NODE_FIELDS:
             return  # stored in Rust, with its own change tracking
@@ -493,6 +504,8 @@ class GTag(_core.Node):
         request = app._current_request if app is not None else None
         return request if request is not None else current_request.get()
 
+
+register_api(GTag)
 
 _NO_NAME = object()
 _SEQUENCES = (list, tuple)

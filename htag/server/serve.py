@@ -80,13 +80,29 @@ def run(
     forwarded_allow_ips: str | list[str] | None = None,
     **server_options: Any,
 ) -> None:
-    """Serves `webapp`; `port=0` picks a free port. Blocks until the server stops.
-    `server`: "granian" or "uvicorn" (default: see `server_for`); the other options go
-    to that server. `debug=True`: development mode (see `WebApp.debug`). htag's log goes
-    to stderr at `log_level` unless the application set up logging itself (see
-    `htag.server.logs`). Bound to a loopback address, only loopback Host names are served
-    unless `WebApp(hosts=...)` says otherwise. `forwarded_allow_ips`: the proxies
-    (addresses, networks, `*`) whose X-Forwarded-For/-Proto are believed; none by default."""
+    """Serves `webapp` (`WebApp(MyApp).run(...)` calls this); blocks until the server stops.
+
+    - `host`, `port`: where to listen (default 127.0.0.1:8000); `port=0` picks a free
+      port. A port already in use is refused at once with a clear error.
+    - `server`: "granian" (default) or "uvicorn"; an option only uvicorn knows
+      (`ssl_certfile`, `proxy_headers`...) picks uvicorn (see `server_for`); the other
+      keyword options go to that server.
+    - `open_browser=True`: opens the page in the default browser.
+    - `reload=False`: `True` restarts the server when a `.py` file changes, and the
+      page reloads itself (development).
+    - `exit_on_disconnect=False`: `True` stops the server once the last tab is closed.
+    - `debug`: `True` sends error details and tracebacks to the browser (development);
+      default: the WebApp's (`WebApp(debug=...)`, else the HTAG_DEBUG environment
+      variable, else False).
+    - `log_level`: htag's log goes to stderr at this level unless the application set
+      up logging itself (see `htag.server.logs`).
+    - `forwarded_allow_ips`: the proxies (addresses, networks, `*`) whose
+      X-Forwarded-For/-Proto are believed; none by default.
+    - `workers` must stay 1: sessions live in memory; scale with processes
+      (`htag run --procs N`, docs/deployment.md).
+
+    Bound to a loopback address, only loopback Host names are served unless
+    `WebApp(hosts=...)` says otherwise (docs/security.md)."""
     server = server_for(server, server_options)
     if workers != 1:
         raise ValueError(

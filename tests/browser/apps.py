@@ -77,7 +77,7 @@ class Selection(Tag.App):
         Tag.button("rerender", _id="rerender", _onclick=self.rerender)
         Tag.button("thread", _id="thread", _onclick=self.from_thread)
         Tag.button("read", _id="read", _onclick=lambda e: self.ta["value"])
-        Tag.button("clear", _id="clear", _onclick=self.clear)
+        Tag.button("clear", _id="clear", _onclick=self.clear_textarea)
 
     def tick(self):
         self.n.value += 1
@@ -86,7 +86,7 @@ class Selection(Tag.App):
     def rerender(self, e):
         self.tick()
 
-    def clear(self, e):
+    def clear_textarea(self, e):
         self.ta["value"] = ""
         self.tick()
 
