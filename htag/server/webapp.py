@@ -99,6 +99,18 @@ class WebApp:
     Starlette application, mountable under a sub-path. `on_instance(app)` or
     `on_instance(app, request)` runs after each App is created; `debug=False` hides
     tracebacks from the browser; `parano=True` obfuscates the frames.
+
+    Keyword options (docs/guide/running.md has the table):
+    `secret_key` (signs the session cookie; env HTAG_SECRET_KEY, else random: sessions do not
+    survive a restart), `hosts` (the Host names served; loopback names when run() binds to a
+    loopback address), `https_only` (a `Secure` cookie), `max_sessions` and `session_timeout`
+    (the cap of live sessions; idle ones are discarded), `max_pending_pages` and
+    `pending_page_timeout` (pages served whose browser has not connected yet), `throttle`
+    (seconds changes are gathered before a frame), `max_message_size`, `event_rate` and
+    `event_burst` (what a browser may send), `allowed_origins`, `csp` and `frame_ancestors`
+    (WebSocket origins and headers: docs/security.md), `callback_timeout` (seconds a sync
+    callback run in a thread may take) and `sync_callbacks` ("adaptive", "thread" or "inline":
+    where a plain sync callback runs, docs/architecture.md).
     """
 
     def __init__(
