@@ -417,7 +417,7 @@ class AsyncPage:
         for handler in handlers_along(el, event):
             prevented = prevented or bool(handler.flags & PREVENT)
             self._drop_sync(handler.element)
-            data = event_data(handler.element, event, extra.get("submitter"), **extra)
+            data = event_data(handler.element, event, **extra)
             self._queue_event(handler, event, data)
         return prevented
 
