@@ -8,7 +8,8 @@ DOM (`dom.py`) in the order they arrive, whether they answer an action or were p
 by a thread or a task. An action returns once the server has answered all it caused.
 
 Failures are assertion errors: a missing or ambiguous target (with the HTML around),
-a callback that raised (the server's error message), no answer in time.
+a callback that raised (the server's error message), no answer in time. Their
+functions set `__tracebackhide__`: pytest points at the test's line, not at ours.
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ class AsyncPage:
         """F5: the tab leaves its WebSocket (close code 1001, going away), loads the page
         again with the same cookie (the same session: the App is unmounted and mounted
         again, not created anew) and connects; the page is current, so no body follows."""
+        __tracebackhide__ = True
         self._raise_errors()
         await self._drop_socket(1001)
         self._pending.clear()
@@ -208,6 +210,7 @@ class AsyncPage:
 
     async def _until(self, done: Callable[[], bool], timeout: float, what: Callable[[], str]) -> None:
         """Applies frames as they arrive until `done()`; an AssertionError after `timeout`."""
+        __tracebackhide__ = True
         deadline = time.monotonic() + timeout
         while True:
             self._arrived.clear()
@@ -283,6 +286,7 @@ class AsyncPage:
     async def _send_outbox(self, what: str) -> Any:
         """Sends what the action produced, then waits for every reply (and, when syncs
         went last, for the server to have taken them: a ping's pong)."""
+        __tracebackhide__ = True
         self._queue_syncs()
         messages, self._outbox = self._outbox, []
         if not messages:
@@ -318,6 +322,7 @@ class AsyncPage:
         return resolve(self.dom.body, parsed)
 
     def _one(self, target: str) -> Element:
+        __tracebackhide__ = True
         parsed = parse_target(target)
         found = self._find_all(parsed)
         if len(found) == 1:
@@ -335,6 +340,7 @@ class AsyncPage:
         """The one element of `target` (a CSS selector or a visible text: see
         `htag.testing.select`); an AssertionError showing the HTML around when there is
         none or more than one."""
+        __tracebackhide__ = True
         return ElementSnapshot.of(self._one(target))
 
     def find_all(self, target: str) -> list[ElementSnapshot]:
@@ -346,11 +352,13 @@ class AsyncPage:
 
     def html(self, target: str | None = None) -> str:
         """The outer HTML of the body (or of the one element of `target`), as it stands."""
+        __tracebackhide__ = True
         self.apply_arrived()
         return (self._one(target) if target else self.dom.body).outer_html()
 
     def text(self, target: str | None = None) -> str:
         """The visible text of the body (or of the one element of `target`)."""
+        __tracebackhide__ = True
         self.apply_arrived()
         return visible_text(self._one(target) if target else self.dom.body)
 
@@ -384,6 +392,7 @@ class AsyncPage:
 
     def _control(self, target: str, kinds: str) -> Element:
         """The control of `target` (a label stands for its control)."""
+        __tracebackhide__ = True
         el = self._one(target)
         if el.tag == "label":
             el = label_control(el, self.dom.body) or el
@@ -422,6 +431,7 @@ class AsyncPage:
         return prevented
 
     async def _act(self, what: str, steps: Callable[[], None]) -> Any:
+        __tracebackhide__ = True
         self._raise_errors()
         self.apply_arrived()
         steps()
@@ -434,6 +444,7 @@ class AsyncPage:
         ancestors') run; a checkbox or radio changes first (and fires input and change);
         a submit button submits its form; a label clicks its control. Returns the result
         of the last callback that answered (the reply's `result`)."""
+        __tracebackhide__ = True
         el = self._one(target)
         if "disabled" in el.attrs:
             raise AssertionError(f"{describe_element(el)} is disabled:\n{excerpt(el.parent or el)}")
@@ -468,6 +479,7 @@ class AsyncPage:
         typing then leaving the field: `input` then `change` fire (their handlers get
         the value), and the value is synced to the server (`htag:sync`) before this
         returns."""
+        __tracebackhide__ = True
         el = self._control(target, "text")
 
         def steps() -> None:
@@ -482,6 +494,7 @@ class AsyncPage:
     async def check(self, target: str, checked: bool = True) -> None:
         """Checks (or, `checked=False`, unchecks) a checkbox or a radio, by clicking it
         when its state differs."""
+        __tracebackhide__ = True
         el = self._control(target, "toggle")
         if not checked and el.input_type == "radio":
             raise AssertionError(f"a radio is unchecked by checking another one: {describe_element(el)}")
@@ -494,6 +507,7 @@ class AsyncPage:
     async def select(self, target: str, value: str | list[str]) -> None:
         """Chooses the option(s) of a `<select>` by value or by visible label (a list
         for a multiple select), then fires `input` and `change`."""
+        __tracebackhide__ = True
         el = self._control(target, "select")
         wanted = [value] if isinstance(value, str) else list(value)
         options = el.options()
@@ -521,6 +535,7 @@ class AsyncPage:
         """Submits the form of `target` (the form, a field in it, or its submit button),
         as pressing Enter in it: its default button is clicked if it has one, else the
         form's `submit` handlers get its fields (`e.value`, see docs/protocol.md)."""
+        __tracebackhide__ = True
         el = self._one(target)
         if is_submitter(el):
             return await self.click(target)
@@ -539,6 +554,7 @@ class AsyncPage:
         """Presses a key on the element of `target` (focused first): `keydown` then
         `keyup` fire with `key` and `code`; Enter in a form's text field submits the form.
         It types nothing: use `type()` for text."""
+        __tracebackhide__ = True
         el = self._one(target)
 
         def steps() -> None:
@@ -560,6 +576,7 @@ class AsyncPage:
     async def dispatch(self, target: str, event: str, **data: Any) -> Any:
         """Fires any DOM event at the element of `target` (its htag handlers and its
         ancestors' run); `data` is added to what the event carries."""
+        __tracebackhide__ = True
         el = self._one(target)
 
         def steps() -> None:
@@ -584,6 +601,7 @@ class AsyncPage:
         is on the page (a selector or a visible text: returns its first element) or
         `target(page)` is truthy (returns that value). An AssertionError showing the page
         after `timeout` seconds; an error frame the server pushed meanwhile fails at once."""
+        __tracebackhide__ = True
         self._raise_errors()
         found: list[Any] = []
         if isinstance(target, str):
@@ -619,6 +637,7 @@ class AsyncPage:
         await self._until(lambda: self._pongs > pongs, timeout, lambda: "no pong from the server")
 
     def _raise_errors(self) -> None:
+        __tracebackhide__ = True
         if self.errors:
             frame = self.errors.pop(0)
             raise ServerError(frame, "while the test ran")
