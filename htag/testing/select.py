@@ -7,9 +7,9 @@ descendant (space) and child (`>`) combinators, and comma lists. Anything else
 selector was half understood.
 
 Which one a target is: `css=...` is a selector and `text=...` a text, explicitly;
-otherwise a target is a selector when it starts with `#`, `.`, `[` or `*`, when it
+otherwise a target is a selector when it starts with one of `#.[*>:+~,`, when it
 parses as one whose element names are all HTML ones (lowercase), e.g. `li > b`, or
-when it starts with an HTML element name and holds one of `#.[:>+~` (then it must
+when it starts with an HTML element name and holds one of `#.[:>+~,` (then it must
 parse: `div:hover` raises); anything else (`"Add"`, `"Save all"`) is a visible text.
 
 A visible text matches an element whose text (as `innerText`: scripts and styles left
@@ -185,13 +185,13 @@ def parse_target(target: str) -> Target:
         return parse_selector(target[4:])
     if target.startswith("text="):
         return Text(target[5:])
-    if target[:1] in ("#", ".", "[", "*"):
+    if target[:1] in ("#", ".", "[", "*", ">", ":", "+", "~", ","):
         return parse_selector(target)
     try:
         selector = parse_selector(target)
     except SelectorError:
         head = re.match(r"[a-z][a-z0-9]*", target)
-        if head and head.group() in HTML_ELEMENTS and re.search(r"[#.\[:>+~]", target):
+        if head and head.group() in HTML_ELEMENTS and re.search(r"[#.\[:>+~,]", target):
             raise  # `div:hover`, `li >`: a selector we do not support, not a text
         return Text(target)
     if all(tag in HTML_ELEMENTS for tag in selector.tags()) and not re.search(r"[A-Z]", _names(target)):
