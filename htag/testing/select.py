@@ -7,7 +7,7 @@ descendant (space) and child (`>`) combinators, and comma lists. Anything else
 selector was half understood.
 
 Which one a target is: `css=...` is a selector and `text=...` a text, explicitly;
-otherwise a target is a selector when it starts with one of `#.[*>:+~,`, when it
+otherwise a target is a selector when it starts with one of `#.[*`, when it
 parses as one whose element names are all HTML ones (lowercase), e.g. `li > b`, or
 when it starts with an HTML element name and holds one of `#.[:>+~,` (then it must
 parse: `div:hover` raises); anything else (`"Add"`, `"Save all"`) is a visible text.
@@ -185,7 +185,7 @@ def parse_target(target: str) -> Target:
         return parse_selector(target[4:])
     if target.startswith("text="):
         return Text(target[5:])
-    if target[:1] in ("#", ".", "[", "*", ">", ":", "+", "~", ","):
+    if target[:1] in ("#", ".", "[", "*"):
         return parse_selector(target)
     try:
         selector = parse_selector(target)

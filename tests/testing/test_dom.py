@@ -127,7 +127,7 @@ def test_targets(target, expected):
     assert [el.attrs.get("id") for el in found] == expected
 
 
-@pytest.mark.parametrize("source", ["p:first-child", "p + span", "p ~ span", "body >", "> p", "p,,a", "::x"])
+@pytest.mark.parametrize("source", ["p:first-child", "p + span", "p ~ span", "body >", "p,,a", "#a::x", "[x"])
 def test_unsupported_selectors_raise(source):
     with pytest.raises(SelectorError, match="unsupported selector"):
         parse_target(source)
@@ -136,4 +136,6 @@ def test_unsupported_selectors_raise(source):
 def test_words_are_texts_not_element_names():
     assert isinstance(parse_target("Add item"), Text)
     assert isinstance(parse_target("Save"), Text)
+    assert isinstance(parse_target("+"), Text)  # a button's text
+    assert isinstance(parse_target("> next"), Text)
     assert not isinstance(parse_target("li b"), Text)

@@ -3,9 +3,11 @@ pytest in a subprocess, the fixtures coming from htag's `pytest11` entry point."
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 AUTHOR_TESTS = """
 import pytest
@@ -72,3 +74,10 @@ def test_htag_testing_imports_neither_pytest_nor_starlette_by_itself():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_the_example_of_docs_testing_md_passes(tmp_path):
+    guide = Path(__file__).resolve().parents[2] / "docs" / "testing.md"
+    example = re.findall(r"```python\n(.*?)```", guide.read_text(), re.DOTALL)[0]
+    result = run_pytest(tmp_path, example)
+    assert "4 passed" in result.stdout, result.stdout + result.stderr
