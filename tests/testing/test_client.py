@@ -272,3 +272,15 @@ async def test_async_face_under_anyio():
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+def test_an_app_mounted_under_a_path_of_a_host_application():
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+
+    host = Starlette(routes=[Mount("/ui", app=WebApp(Counter, secret_key="k").app)])
+    with Client(host, path="/ui/") as page:
+        page.click("+")
+        assert page.text("#count") == "1"
+        page.reload()
+        assert page.text("#count") == "1"
