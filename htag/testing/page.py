@@ -45,6 +45,8 @@ from .transport import Socket, Transport
 
 DEFAULT_TIMEOUT = 10.0  # seconds for the server to answer an action
 WAIT_TIMEOUT = 5.0  # seconds `wait_for` waits by default
+MAX_RECONNECTS = 3  # dropped sockets in a row, without a frame, before the test fails
+REFUSED = (1008, 1013)  # a foreign origin or a wrong token; a full server (docs/protocol.md)
 
 
 class ServerError(AssertionError):
@@ -83,6 +85,7 @@ class AsyncPage:
         self._last_synced: dict[str, Any] = {}  # hid -> the state the server last got
         self._outbox: list[dict[str, Any]] = []
         self._closed = False
+        self._reconnects = 0  # in a row, without a frame between them
         self.face: Any = self  # what `wait_for` gives a predicate: this page, or its sync face
         self.webapp: Any = None  # in-process, the WebApp serving the page
 
@@ -132,6 +135,7 @@ class AsyncPage:
         )
 
     def _on_message(self, text: str) -> None:
+        self._reconnects = 0
         self._inbox.append(text)
         self._arrived.set()
 
@@ -242,13 +246,23 @@ class AsyncPage:
 
     async def _reconnect(self) -> None:
         """A dropped WebSocket: the client connects again with its page's version (the
-        server sends the body if anything changed); replies not received are lost."""
+        server sends the body if anything changed); replies not received are lost. A
+        socket refused or dropped again before any frame fails the test."""
+        __tracebackhide__ = True
         code = self._socket_closed
         for cid in list(self._pending):
             self._replies[cid] = {"action": "error", "message": f"the connection closed (code {code})"}
         self._pending.clear()
         await self._drop_socket(1000)
-        await self._connect()
+        self._reconnects += 1
+        if code in REFUSED or self._reconnects > MAX_RECONNECTS:
+            raise AssertionError(
+                f"the server closed the WebSocket (code {code}) and the page cannot reconnect"
+            )
+        try:
+            await self._connect()
+        except ConnectionError as e:
+            raise AssertionError(f"the page cannot reconnect: {e}") from e
 
     # -- messages out ------------------------------------------------------------------
 
@@ -298,6 +312,8 @@ class AsyncPage:
             messages.append({"action": "ping"})
         if self._socket is None:
             raise AssertionError("the page is closed")
+        if self._socket_closed is not False:  # as the browser's outbox: sent once connected again
+            await self._reconnect()
         for message in messages:
             await self._socket.send_message(self._encode(message))
         await self._until(
@@ -629,12 +645,21 @@ class AsyncPage:
 
     async def settle(self, timeout: float = DEFAULT_TIMEOUT) -> None:
         """Waits until the server has handled everything sent so far (a ping's pong), and
-        applies what it sent meanwhile."""
-        if self._socket is None:
-            return
-        pongs = self._pongs
-        await self._socket.send_message(self._encode({"action": "ping"}))
-        await self._until(lambda: self._pongs > pongs, timeout, lambda: "no pong from the server")
+        applies what it sent meanwhile; a dropped socket is connected again first."""
+        __tracebackhide__ = True
+        while self._socket is not None:
+            self.apply_arrived()
+            if self._socket_closed is not False:
+                await self._reconnect()
+            pongs = self._pongs
+            await self._socket.send_message(self._encode({"action": "ping"}))
+            await self._until(
+                lambda pongs=pongs: self._pongs > pongs or self._socket_closed is not False,
+                timeout,
+                lambda: "no pong from the server",
+            )
+            if self._pongs > pongs:
+                return
 
     def _raise_errors(self) -> None:
         __tracebackhide__ = True

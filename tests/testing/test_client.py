@@ -22,9 +22,8 @@ def test_counter_click_in_milliseconds():
         page.click("-")
         assert page.text("#count") == "1"
         assert page.title == "Counter"
-    took_ms = (time.perf_counter() - started) * 1000
-    print(f"counter test: {took_ms:.1f} ms")
-    assert took_ms < 1000  # milliseconds, not seconds (typically ~5 ms)
+    # printed, not asserted: on a loaded machine a timing is no failure (typically ~5 ms)
+    print(f"counter test: {(time.perf_counter() - started) * 1000:.1f} ms")
 
 
 def test_typing_then_a_callback_reads_the_value():
@@ -246,6 +245,23 @@ def test_a_shared_app_instance():
 def test_upload_is_not_there_yet():
     with Client(Form) as page, pytest.raises(NotImplementedError):
         page.upload("#who", b"data")
+
+
+def test_a_dropped_socket_reconnects_and_gets_the_body_again():
+    import asyncio
+
+    async def flow():
+        async with Client(Counter) as page:
+            await page.click("+")
+            (session,) = page.webapp.sessions.all()
+            for conn in list(session.connections):
+                conn.close(4001)  # as when its outbox overflows
+            await page.settle()  # the close arrives
+            await page.click("+")  # sent once connected again
+            assert page.text("#count") == "2"
+            assert len(session.connections) == 1
+
+    asyncio.run(flow())
 
 
 async def _async_flow():
