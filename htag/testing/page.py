@@ -86,6 +86,7 @@ class AsyncPage:
         self._outbox: list[dict[str, Any]] = []
         self._closed = False
         self._reconnects = 0  # in a row, without a frame between them
+        self._generation: object | None = None  # the current socket's
         self.face: Any = self  # what `wait_for` gives a predicate: this page, or its sync face
         self.webapp: Any = None  # in-process, the WebApp serving the page
 
@@ -127,21 +128,25 @@ class AsyncPage:
         if self.config.get("version"):
             query += "&v=" + quote(self.config["version"])
         self._socket_closed = False
+        generation = self._generation = object()  # what an older socket says is ignored
+
+        def on_message(text: str) -> None:
+            if generation is self._generation:
+                self._reconnects = 0
+                self._inbox.append(text)
+                self._arrived.set()
+
+        def on_close(code: int | None) -> None:
+            if generation is self._generation:
+                self._socket_closed = code if code is not None else True
+                self._arrived.set()
+
         self._socket = await self.transport.open_socket(
             f"{base}ws?{query}",
             {**self.cookies.header(), "Origin": self.transport.base_url},
-            self._on_message,
-            self._on_close,
+            on_message,
+            on_close,
         )
-
-    def _on_message(self, text: str) -> None:
-        self._reconnects = 0
-        self._inbox.append(text)
-        self._arrived.set()
-
-    def _on_close(self, code: int | None) -> None:
-        self._socket_closed = code if code is not None else True
-        self._arrived.set()
 
     async def reload(self) -> None:
         """F5: the tab leaves its WebSocket (close code 1001, going away), loads the page
@@ -154,6 +159,7 @@ class AsyncPage:
         await self._load(self.path)
 
     async def _drop_socket(self, code: int) -> None:
+        self._generation = None
         socket, self._socket = self._socket, None
         if socket is not None:
             await socket.close(code)

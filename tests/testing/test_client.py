@@ -242,6 +242,13 @@ def test_a_shared_app_instance():
         assert other.text("#count") == "0"
 
 
+def test_parano_mode_frames_are_decoded():
+    with Client(Greeter, parano=True) as page:
+        assert page.core.config["parano"]  # the frames travel obfuscated
+        page.type("#live", "secret")
+        assert page.text("#echo") == "SECRET"
+
+
 def test_upload_is_not_there_yet():
     with Client(Form) as page, pytest.raises(NotImplementedError):
         page.upload("#who", b"data")
