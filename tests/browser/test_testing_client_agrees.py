@@ -1,5 +1,5 @@
 """htag.testing and real Chromium agree: the same scripted interaction on the same server
-(tests/testing/apps.py on Granian), one session each, ends in the same DOM: elements,
+(tests/testing/testing_apps.py on Granian), one session each, ends in the same DOM: elements,
 attributes, text, and the live state of the form controls."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from server.conftest import Server
 from htag.testing import Client
 from htag.testing.dom import Element
 
-APPS = TESTS / "testing" / "apps.py"
+APPS = TESTS / "testing" / "testing_apps.py"
 
 # (app, steps, a JS condition the browser waits for before the DOM is compared)
 SCENARIOS = {

@@ -6,12 +6,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pytest
 from server.conftest import Server  # the server tests' Granian launcher
 
-APPS = Path(__file__).resolve().parent / "apps.py"
+APPS = Path(__file__).resolve().parent / "testing_apps.py"
 
 
 @pytest.fixture
 def served(tmp_path):
-    """Serves a class of apps.py on Granian on a free loopback port (as users do)."""
+    """Serves a class of testing_apps.py on Granian on a free loopback port (as users do)."""
     servers = []
 
     def start(app: str, **options) -> Server:

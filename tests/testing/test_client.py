@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from apps import Bubbles, Chat, Counter, Failing, Form, Greeter, Lifecycle, Pushes, Texts
+from testing_apps import Bubbles, Chat, Counter, Failing, Form, Greeter, Lifecycle, Pushes, Texts
 
 from htag import WebApp
 from htag.testing import Client, SelectorError, ServerError
