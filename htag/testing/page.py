@@ -475,12 +475,15 @@ class AsyncPage:
     def _click(self, el: Element) -> None:
         self._focus(el)
         before = el.checked
+        group = radio_group(el) if el.input_type == "radio" else [el]
+        states = [(r, r.checked) for r in group]  # a prevented click puts them all back
         if el.is_toggle():
             set_checked(el, not before if el.input_type == "checkbox" else True)
         prevented = self._dispatch(el, "click")
         if el.is_toggle():
             if prevented:
-                set_checked(el, before)
+                for r, state in states:
+                    r.live["checked"] = state
             elif el.checked != before:
                 self._dispatch(el, "input")
                 self._dispatch(el, "change")
@@ -510,8 +513,10 @@ class AsyncPage:
             self._dispatch(el, "input")
             self._dispatch(el, "change")
 
-        await self._act(f"type into {target!r}", steps)
-        self._focus(None)
+        try:
+            await self._act(f"type into {target!r}", steps)
+        finally:
+            self._focus(None)  # it was left: `change` fired
 
     async def check(self, target: str, checked: bool = True) -> None:
         """Checks (or, `checked=False`, unchecks) a checkbox or a radio, by clicking it
@@ -550,8 +555,10 @@ class AsyncPage:
             self._dispatch(el, "input")
             self._dispatch(el, "change")
 
-        await self._act(f"select {value!r} in {target!r}", steps)
-        self._focus(None)
+        try:
+            await self._act(f"select {value!r} in {target!r}", steps)
+        finally:
+            self._focus(None)
 
     async def submit(self, target: str) -> Any:
         """Submits the form of `target` (the form, a field in it, or its submit button),

@@ -42,8 +42,8 @@ SCENARIOS = {
     ),
     "bubbles": (
         "Bubbles",
-        [("click", "#inner"), ("click", "#locked")],
-        "document.querySelector('#log').textContent.endsWith('locked')",
+        [("click", "#inner"), ("click", "#locked"), ("click", "#r2")],
+        "document.querySelector('#log').textContent.endsWith('locked,locked')",
     ),
     "thread": ("Pushes", [("click", "text=thread")], "document.querySelector('#status').textContent === 'thread done'"),
 }  # fmt: skip

@@ -224,6 +224,10 @@ def test_events_bubble_and_prevent_keeps_a_checkbox():
         page.click("#locked")
         assert not page.find("#locked").checked
         assert page.text("#log").endswith("locked")
+        page.click("#r2")  # prevented: the group is as it was
+        assert page.find("#r1").checked
+        assert not page.find("#r2").checked
+        assert page.text("#log").endswith("locked,locked")
 
 
 def test_two_sessions_of_one_webapp_see_each_other():

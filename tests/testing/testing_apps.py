@@ -179,6 +179,8 @@ class Bubbles(App):
         with Tag.div(_id="outer", _onclick=self.outer):
             Tag.button("inner", _id="inner", _onclick=self.inner, _value="v1")
         Tag.input(_type="checkbox", _id="locked", _onclick=self.locked)
+        Tag.input(_type="radio", _name="r", _id="r1", _checked=True)
+        Tag.input(_type="radio", _name="r", _id="r2", _onclick=self.locked)
 
     def inner(self, e):
         self.seen.append(f"inner:{e.value}")
