@@ -90,6 +90,8 @@ def event_data(el: Element, event: str, submitter: Element | None = None, **extr
         data.update(pageX=0, pageY=0, clientX=0, clientY=0, button=0, which=1, **NO_MODIFIERS)
     if event in KEY_EVENTS:
         data.update(key=extra.get("key", ""), code=extra.get("code", ""), **NO_MODIFIERS)
+    if event == "hashchange":
+        data.update(newURL=extra.get("newURL"), oldURL=extra.get("oldURL"))
     return data
 
 

@@ -31,7 +31,6 @@ from .element import ElementSnapshot
 from .events import (
     KEY_EVENTS,
     PREVENT,
-    Handler,
     describe_element,
     event_data,
     handlers_along,
@@ -40,6 +39,7 @@ from .events import (
     label_control,
 )
 from .report import excerpt
+from .scripts import ReportHash, SetHash, as_hash, understood
 from .select import Target, common_ancestor, container_hint, describe, parse_target, resolve, visible_text
 from .transport import Socket, Transport
 
@@ -65,7 +65,8 @@ class AsyncPage:
 
     def __init__(self, transport: Transport, path: str = "/", timeout: float = DEFAULT_TIMEOUT) -> None:
         self.transport = transport
-        self.path = path
+        self.path, _, fragment = path.partition("#")
+        self.location_hash = as_hash(fragment)  # the URL's fragment (`location.hash`)
         self.timeout = timeout
         self.cookies = Cookies()
         self.dom = ClientDOM("<body></body>", strict=False)
@@ -84,6 +85,8 @@ class AsyncPage:
         self._pending_syncs: dict[str, Element] = {}  # hid -> control whose sync waits
         self._last_synced: dict[str, Any] = {}  # hid -> the state the server last got
         self._outbox: list[dict[str, Any]] = []
+        self._scripts_to_run: list[SetHash | ReportHash] = []  # htag's own, see scripts.py
+        self._background: set[str] = set()  # callback ids of events no action waits for
         self._closed = False
         self._reconnects = 0  # in a row, without a frame between them
         self._generation: object | None = None  # the current socket's
@@ -96,6 +99,7 @@ class AsyncPage:
         await self.transport.start()
         try:
             await self._load(self.path)
+            await self.settle()  # what the server sends at once (on_mount, a Router's question) is in
         except BaseException:
             await self.transport.stop()
             raise
@@ -208,6 +212,7 @@ class AsyncPage:
         cid = frame.get("callback_id")
         if action == "update":
             self.dom.apply(frame, self._pending.get(cid) if cid else None)
+            self._scripts_to_run.extend(filter(None, map(understood, frame.get("js") or ())))
         elif action == "error" and not (cid and cid in self._pending):
             self.errors.append(frame)
         elif action == "reload":
@@ -215,7 +220,12 @@ class AsyncPage:
             self._inbox.clear()
         elif action == "pong":
             self._pongs += 1
-        if cid and cid in self._pending:
+        if cid and cid in self._background:
+            self._background.discard(cid)
+            self._pending.pop(cid, None)
+            if action == "error":
+                self.errors.append(frame)
+        elif cid and cid in self._pending:
             self._replies[cid] = frame
 
     async def _until(self, done: Callable[[], bool], timeout: float, what: Callable[[], str]) -> None:
@@ -225,6 +235,8 @@ class AsyncPage:
         while True:
             self._arrived.clear()
             self.apply_arrived()
+            if self._scripts_to_run:
+                await self._run_scripts()
             if self._reload_asked:
                 await self._reload_for_server()
                 continue
@@ -272,14 +284,14 @@ class AsyncPage:
 
     # -- messages out ------------------------------------------------------------------
 
-    def _queue_event(self, handler: Handler, event: str, data: dict[str, Any]) -> str:
+    def _queue_event(self, hid: str, event: str, data: dict[str, Any]) -> str:
         """`sendEvent` of events.js: pending syncs first, then the event; the focused
         control's state is remembered for the reply (see dom.ClientDOM.owns)."""
         self._queue_syncs()
         cid = f"t{next(self._ids)}"
         focused = self.dom.get(self.dom.focus.hid) if self.dom.focus.hid else None
         self._pending[cid] = (self.dom.focus.hid, focused.state()) if focused is not None else None
-        self._outbox.append({"id": handler.hid, "event": event, "data": {**data, "callback_id": cid}})
+        self._outbox.append({"id": hid, "event": event, "data": {**data, "callback_id": cid}})
         return cid
 
     def _queue_syncs(self) -> None:
@@ -316,12 +328,7 @@ class AsyncPage:
         pongs = self._pongs
         if barrier:
             messages.append({"action": "ping"})
-        if self._socket is None:
-            raise AssertionError("the page is closed")
-        if self._socket_closed is not False:  # as the browser's outbox: sent once connected again
-            await self._reconnect()
-        for message in messages:
-            await self._socket.send_message(self._encode(message))
+        await self._transmit(messages)
         await self._until(
             lambda: all(c in self._replies for c in cids) and (not barrier or self._pongs > pongs),
             self.timeout,
@@ -335,6 +342,40 @@ class AsyncPage:
                 raise ServerError(frame, what)
             result = frame.get("result")
         return result
+
+    async def _transmit(self, messages: list[dict[str, Any]]) -> None:
+        __tracebackhide__ = True
+        if self._socket is None:
+            raise AssertionError("the page is closed")
+        if self._socket_closed is not False:  # as the browser's outbox: sent once connected again
+            await self._reconnect()
+        for message in messages:
+            await self._socket.send_message(self._encode(message))
+
+    async def _run_scripts(self) -> None:
+        """Performs htag's own scripts the frames brought (scripts.py); the events they
+        send are answered in the background (an error frame fails the next action)."""
+        actions, self._scripts_to_run = self._scripts_to_run, []
+        held, self._outbox = self._outbox, []
+        for action in actions:
+            if isinstance(action, SetHash):
+                self._navigate(as_hash(action.fragment))
+            else:
+                self._queue_event(action.hid, action.event, {"hash": self.location_hash})
+        messages, self._outbox = self._outbox, held
+        self._background.update(m["data"]["callback_id"] for m in messages if m.get("event") != "htag:sync")
+        await self._transmit(messages)
+
+    def _url(self, location_hash: str) -> str:
+        return self.transport.base_url + self.path + location_hash
+
+    def _navigate(self, location_hash: str) -> None:
+        """The URL's fragment changes (a link, the address bar, `location.hash=`): when it
+        differs, `hashchange` goes to the App's `onhashchange` (events.js forwards it)."""
+        if location_hash == self.location_hash:
+            return
+        old, self.location_hash = self._url(self.location_hash), location_hash
+        self._dispatch(self.dom.body, "hashchange", newURL=self._url(location_hash), oldURL=old)
 
     # -- finding ------------------------------------------------------------------------
 
@@ -401,6 +442,11 @@ class AsyncPage:
         raise AssertionError("this page's session no longer exists")
 
     @property
+    def url(self) -> str:
+        """The page's URL, its fragment included (`#/users/3` after a Router navigated)."""
+        return self._url(self.location_hash)
+
+    @property
     def scripts(self) -> list[str]:
         """The `js` of every frame since the page loaded, in order: recorded, never run."""
         return self.dom.scripts
@@ -449,7 +495,7 @@ class AsyncPage:
             prevented = prevented or bool(handler.flags & PREVENT)
             self._drop_sync(handler.element)
             data = event_data(handler.element, event, **extra)
-            self._queue_event(handler, event, data)
+            self._queue_event(handler.hid, event, data)
         return prevented
 
     async def _act(self, what: str, steps: Callable[[], None]) -> Any:
@@ -491,8 +537,11 @@ class AsyncPage:
         if prevented:
             return
         form = el.closest("form")
+        link = el.closest("a")
         if is_submitter(el) and form is not None:
             self._submit(form, el)
+        elif link is not None and link.attrs.get("href", "").startswith("#"):
+            self._navigate(as_hash(link.attrs["href"]))  # other links lead away: not followed
         elif el.tag == "label":
             control = label_control(el, self.dom.body)
             if control is not None and control is not el:
@@ -614,9 +663,16 @@ class AsyncPage:
                 payload = {**event_data(handler.element, event, **data), **data}
                 if event in KEY_EVENTS and "key" in data and "code" not in data:
                     payload["code"] = key_code(data["key"])
-                self._queue_event(handler, event, payload)
+                self._queue_event(handler.hid, event, payload)
 
         return await self._act(f"{event} on {target!r}", steps)
+
+    async def go(self, fragment: str) -> None:
+        """Goes to a URL fragment (`"#/users/3"`), as a link or the address bar would:
+        `hashchange` reaches the App's `onhashchange` (a `Router` shows that page)."""
+        __tracebackhide__ = True
+        await self._act(f"go to {fragment!r}", lambda: self._navigate(as_hash(fragment)))
+        await self.settle()  # the Router's echo, if any
 
     async def upload(self, target: str, *files: Any) -> None:
         """Files for an `<input type=file>`: not supported yet (the upload protocol is
@@ -667,7 +723,10 @@ class AsyncPage:
             pongs = self._pongs
             await self._socket.send_message(self._encode({"action": "ping"}))
             await self._until(
-                lambda pongs=pongs: self._pongs > pongs or self._socket_closed is not False,
+                lambda pongs=pongs: (
+                    (self._pongs > pongs and not self._background and not self._scripts_to_run)
+                    or self._socket_closed is not False
+                ),
                 timeout,
                 lambda: "no pong from the server",
             )

@@ -50,6 +50,10 @@ class Page:
         return self.core.title
 
     @property
+    def url(self) -> str:
+        return self.core.url
+
+    @property
     def scripts(self) -> list[str]:
         __tracebackhide__ = True
         return self.core.scripts
@@ -96,6 +100,10 @@ class Page:
     def dispatch(self, target: str, event: str, **data: Any) -> Any:
         __tracebackhide__ = True
         return loop.run(self.core.dispatch(target, event, **data))
+
+    def go(self, fragment: str) -> None:
+        __tracebackhide__ = True
+        loop.run(self.core.go(fragment))
 
     def upload(self, target: str, *files: Any) -> None:
         __tracebackhide__ = True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from testing_apps import Bubbles, Chat, Counter, Failing, Form, Greeter, Lifecycle, Pushes, Texts
+from testing_apps import Bubbles, Chat, Counter, Failing, Form, Greeter, Lifecycle, Pushes, Site, Texts
 
 from htag import WebApp
 from htag.testing import Client, SelectorError, ServerError
@@ -311,3 +311,20 @@ def test_an_app_mounted_under_a_path_of_a_host_application():
         assert page.text("#count") == "1"
         page.reload()
         assert page.text("#count") == "1"
+
+
+def test_a_router_follows_links_navigate_and_the_fragment():
+    with Client(Site) as page:
+        assert page.text("h2") == "Home"  # the Router asked for the fragment: none
+        page.click("to user 3")  # a #link: hashchange
+        assert page.text("h2") == "User 3"
+        assert page.url == "http://testserver/#/users/3"
+        page.click("home")  # navigate(): location.hash is set, its echo comes back
+        assert page.text("h2") == "Home"
+        assert page.url.endswith("/#/")
+        page.go("#/users/7")  # the address bar
+        assert page.text("h2") == "User 7"
+        page.reload()  # F5 keeps the fragment
+        assert page.text("h2") == "User 7"
+    with Client(Site, path="/#/users/5") as page:  # a bookmark
+        assert page.text("h2") == "User 5"

@@ -213,3 +213,27 @@ class Chat(App):
 
     def on_destroy(self):
         Chat.rooms.remove(self)
+
+
+class Home(Tag.div):
+    def init(self):
+        self <= Tag.h2("Home")
+        self <= Tag.a("to user 3", _href="#/users/3")
+
+
+class User(Tag.div):
+    def init(self, id):
+        self <= Tag.h2(f"User {id}")
+        self <= Tag.button("home", _onclick=lambda e: self.root.router.navigate("/"))
+
+
+class Site(App):
+    """htag's hash Router: links, navigate(), and the fragment a reload keeps."""
+
+    def init(self):
+        from htag import Router
+
+        self.router = Router()
+        self.router.add_route("/", Home)
+        self.router.add_route("/users/:id", User)
+        self <= self.router
