@@ -160,6 +160,7 @@ class AsyncPage:
         self._raise_errors()
         await self._drop_socket(1001)
         self._pending.clear()
+        self._background.clear()  # their replies will not come either
         await self._load(self.path)
 
     async def _drop_socket(self, code: int) -> None:
@@ -259,6 +260,7 @@ class AsyncPage:
         for cid in list(self._pending):
             self._replies[cid] = {"action": "error", "message": "the session ended: the page reloaded"}
         self._pending.clear()
+        self._background.clear()  # their replies will not come either
         await self._drop_socket(1001)
         await self._load(self.path)
 
@@ -271,6 +273,7 @@ class AsyncPage:
         for cid in list(self._pending):
             self._replies[cid] = {"action": "error", "message": f"the connection closed (code {code})"}
         self._pending.clear()
+        self._background.clear()  # their replies will not come either
         await self._drop_socket(1000)
         self._reconnects += 1
         if code in REFUSED or self._reconnects > MAX_RECONNECTS:

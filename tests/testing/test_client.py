@@ -5,7 +5,19 @@ from __future__ import annotations
 import time
 
 import pytest
-from testing_apps import Bubbles, Chat, Counter, Failing, Form, Greeter, Lifecycle, Pushes, Site, Texts
+from testing_apps import (
+    Bubbles,
+    Chat,
+    Counter,
+    Failing,
+    Form,
+    Greeter,
+    Lifecycle,
+    MountFails,
+    Pushes,
+    Site,
+    Texts,
+)
 
 from htag import WebApp
 from htag.testing import Client, SelectorError, ServerError
@@ -328,3 +340,10 @@ def test_a_router_follows_links_navigate_and_the_fragment():
         assert page.text("h2") == "User 7"
     with Client(Site, path="/#/users/5") as page:  # a bookmark
         assert page.text("h2") == "User 5"
+
+
+def test_an_error_no_action_waits_for_fails_the_next_one():
+    with Client(MountFails) as page:
+        with pytest.raises(ServerError, match="ValueError: mount failed"):
+            page.wait_for("text=never there", timeout=30)  # fails when it arrives, not after 30 s
+        page.click("ok")  # reported once; the session goes on

@@ -237,3 +237,14 @@ class Site(App):
         self.router.add_route("/", Home)
         self.router.add_route("/users/:id", User)
         self <= self.router
+
+
+class MountFails(App):
+    """An error no action waits for: an async on_mount that raises."""
+
+    def init(self):
+        Tag.button("ok", _onclick=lambda e: None)
+
+    async def on_mount(self):
+        await asyncio.sleep(0)
+        raise ValueError("mount failed")
