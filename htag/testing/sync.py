@@ -50,6 +50,15 @@ class Page:
         return self.core.title
 
     @property
+    def timeout(self) -> float:
+        """Seconds the server has to answer an action."""
+        return self.core.timeout
+
+    @timeout.setter
+    def timeout(self, seconds: float) -> None:
+        self.core.timeout = seconds
+
+    @property
     def url(self) -> str:
         return self.core.url
 

@@ -222,6 +222,17 @@ def test_a_raising_callback_fails_the_test_with_its_message():
         assert page.text("#n") == "1"
 
 
+def test_no_answer_in_time_fails_with_the_page():
+    with Client(Failing, timeout=0.2) as page:
+        with pytest.raises(
+            AssertionError, match=r"no answer from the server to click on 'slow' \(after 0.2 s\)"
+        ):
+            page.click("slow")
+        page.timeout = 10  # a loaded machine may take more than 0.2 s
+        page.click("ok")  # the next message is not held up by the slow callback
+        assert page.text("#n") == "1"
+
+
 def test_production_mode_hides_the_error_details():
     with Client(Failing, debug=False) as page:
         with pytest.raises(ServerError, match="An internal error occurred") as failure:

@@ -158,6 +158,7 @@ class Failing(App):
         Tag.button("boom", _onclick=self.boom)
         Tag.button("ok", _onclick=self.ok)
         Tag.button("async boom", _onclick=self.async_boom)
+        Tag.button("slow", _onclick=self.slow)
 
     def boom(self, e):
         raise ValueError("boom from a callback")
@@ -168,6 +169,9 @@ class Failing(App):
 
     def ok(self, e):
         self.n.value += 1
+
+    async def slow(self, e):
+        await asyncio.sleep(3)
 
 
 class Bubbles(App):
