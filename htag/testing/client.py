@@ -34,6 +34,7 @@ class Client:
     `lifespan`: whether the client runs the ASGI lifespan (startup when opened,
     shutdown when closed: the App's `on_destroy` then runs); by default, only for the
     WebApp it made itself. `timeout`: seconds the server has to answer an action.
+    `base_url`: in-process, the scheme and host the requests say (for `hosts=[...]`).
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class Client:
         path: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         lifespan: bool | None = None,
+        base_url: str = "http://testserver",
         debug: bool = True,
         **options: Any,
     ) -> None:
@@ -64,7 +66,7 @@ class Client:
             elif options:
                 raise TypeError(f"options {sorted(options)} only apply to an App made into a WebApp here")
             self.webapp = target if hasattr(target, "sessions") else None
-            transport = AsgiTransport(target, lifespan=made if lifespan is None else lifespan)
+            transport = AsgiTransport(target, made if lifespan is None else lifespan, base_url)
         self.core = AsyncPage(transport, path or "/", timeout)
         self.core.webapp = self.webapp
         self._page: Page | None = None

@@ -162,6 +162,20 @@ def test_a_discarded_session_reloads_into_a_new_one():
         assert page.text("#clicks") == "1"
 
 
+def test_the_test_changes_the_app_as_a_thread_would():
+    with Client(Counter) as page:
+        page.app.n.value = 5
+        page.wait_for(lambda p: p.text("#count") == "5")
+
+
+def test_trusted_hosts_with_a_base_url():
+    with Client(Counter, hosts=["app.example"], base_url="http://app.example") as page:
+        page.click("+")
+        assert page.url == "http://app.example/"
+    with pytest.raises(AssertionError, match="answered 400"):
+        Client(Counter, hosts=["app.example"]).__enter__()
+
+
 def test_call_js_is_recorded_not_run():
     with Client(Lifecycle) as page:
         page.click("js")
