@@ -40,7 +40,17 @@ from .events import (
 )
 from .report import excerpt
 from .scripts import ReportHash, SetHash, as_hash, understood
-from .select import Target, common_ancestor, container_hint, describe, parse_target, resolve, visible_text
+from .select import (
+    Target,
+    Text,
+    common_ancestor,
+    container_hint,
+    describe,
+    find_text,
+    parse_target,
+    resolve,
+    visible_text,
+)
 from .transport import Socket, Transport
 
 DEFAULT_TIMEOUT = 10.0  # seconds for the server to answer an action
@@ -395,7 +405,12 @@ class AsyncPage:
             return found[0]
         if not found:
             where = container_hint(self.dom.body, parsed)
-            raise AssertionError(f"no element for {describe(parsed)}; the page around:\n{excerpt(where)}")
+            hint = ""
+            if not isinstance(parsed, Text) and find_text(self.dom.body, target):
+                hint = f" (but an element shows that text: say text={target})"
+            raise AssertionError(
+                f"no element for {describe(parsed)}{hint}; the page around:\n{excerpt(where)}"
+            )
         listed = "\n".join(f"  {describe_element(el)}" for el in found[:10])
         raise AssertionError(
             f"{len(found)} elements for {describe(parsed)}, the test must say which one:\n{listed}\n"

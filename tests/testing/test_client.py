@@ -203,6 +203,12 @@ def test_a_missing_target_shows_the_html_around():
         message = str(failure.value)
         assert "no element for selector '#list > li.done'" in message
         assert message.splitlines()[1].startswith('<ul id="list">')  # the closest container
+        with pytest.raises(
+            AssertionError, match=r"'search' \(but an element shows that text: say text=search\)"
+        ):
+            page.click("search")  # a word that is an element name is a selector
+        page.click("text=search")
+        assert page.text("#log") == "search"
         with pytest.raises(AssertionError, match="no element for text 'Nope'") as failure:
             page.click("Nope")
         assert "<body" in str(failure.value)

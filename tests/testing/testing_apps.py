@@ -145,6 +145,7 @@ class Texts(App):
         Tag.button("Twice", _class="twin")
         Tag.button("Twice", _class="twin")
         Tag.input(_type="submit", _value="Go", _onclick=lambda e: self.note("go"))
+        Tag.button("search", _onclick=lambda e: self.note("search"))
         Tag.p(self.log, _id="log")
 
     def note(self, what):
