@@ -9,6 +9,7 @@ Layers, each importing only the ones below it:
     htag.core      tags, State, the App and its update engine (over the Rust `_core`)
     htag.server    the web layer: sessions, connections, the protocol engine, Starlette
     htag.router, htag.runners   built on both
+    htag.testing   a testing client for apps, above the web layer (not imported by `import htag`)
 The browser client is `htag/client/htag.js`, built from `htag/client/src/`.
 
 `current_request` is htag 2's `ContextVar` holding the Starlette Request (or WebSocket)

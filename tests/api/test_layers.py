@@ -104,3 +104,15 @@ def test_old_import_paths_are_the_moved_modules():
     assert htag.web is htag.server.webapp
     assert htag.tag.Tag is htag.Tag and htag.tag.GTag is htag.GTag
     assert htag.state.__spec__.name == "htag.core.state"  # the alias does not rename the module
+
+
+def test_testing_sits_above_the_server():
+    """`htag.testing` drives the web layer (an App through its ASGI application); no
+    module of the package but its own imports it."""
+    importers = {
+        name
+        for name, deps in graph().items()
+        if not name.startswith("htag.testing") and any(d.startswith("htag.testing") for d in deps)
+    }
+    assert importers == set()
+    assert "htag.server.webapp" in graph()["htag.testing.client"]

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 
 from htag import App, State, Tag
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "properties"))
-from dom_model import ClientDOM, canonical, parse_one, unique_ids
+from htag.testing.dom import ClientDOM, canonical, parse_one, unique_ids
 
 ROUNDS = 300
 

@@ -3,7 +3,7 @@
 Random trees (static and reactive children, reactive attributes, fragments, lambdas
 reading plain attributes of the App) and random sequences of mutations. After every
 step, the frame from `next_frame()` is applied to a model of the client DOM
-(dom_model.py, docs/protocol.md); the result must equal `str(app)` structurally.
+(htag/testing/dom.py, docs/protocol.md); the result must equal `str(app)` structurally.
 """
 
 # `tag <= child` is htag's append operator, not a comparison
@@ -15,11 +15,11 @@ import os
 from typing import Any
 
 import orjson
-from dom_model import ClientDOM, canonical, parse_one, unique_ids
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from htag import App, State, Tag
+from htag.testing.dom import ClientDOM, canonical, parse_one, unique_ids
 
 SCALE = int(os.environ.get("HTAG_PROPERTY_SCALE", "1"))  # e.g. 10 for a long hunt
 ELEMENTS = ["div", "span", "p", "b", "ul", "li", "section"]
