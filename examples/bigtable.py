@@ -52,7 +52,7 @@ class BigTable(Tag.App):
         return sorted(rows, key=lambda row: row[column], reverse=descending)
 
     def render_body(self):
-        return [Tag.tr(*(Tag.td(row[c]) for c in COLUMNS)) for row in self.shown()]
+        return [Tag.tr(*(Tag.td(row[c], _class=c) for c in COLUMNS)) for row in self.shown()]
 
     def sort(self, column):
         current, descending = self.order.value

@@ -44,7 +44,7 @@ class Chat(Tag.App):
         text = (event["msg"] or "").strip()[:500]
         if text:
             pubsub.publish(TOPIC, {"who": self.name, "text": text})
-            self.field.call_js(f"document.getElementById('{self.field.id}').value=''")
+            self.field["value"] = ""  # the browser's field empties with the reply
 
     def heard(self, message):
         self.lines.value = [*self.lines.value, f"{message['who']}: {message['text']}"][-KEEP:]

@@ -42,8 +42,7 @@ class Demo(Tag.App):
         text = (event["todo"] or "").strip()
         if text:
             self.todos.append({"text": text, "done": False})
-            self.field["value"] = ""
-            self.field.call_js(f"document.getElementById('{self.field.id}').value=''")
+            self.field["value"] = ""  # the browser's field empties with the reply
 
     def render_todos(self):
         items = []

@@ -26,7 +26,9 @@ class Todo(Tag.App):
         self.shown = State("all")
         Tag.h1("Todo")
         with Tag.form(_onsubmit=self.add_item, _id="new"):
-            Tag.input(_name="text", _id="text", _placeholder="something to do", _autocomplete="off")
+            self.entry = Tag.input(
+                _name="text", _id="text", _placeholder="something to do", _autocomplete="off"
+            )
             Tag.button("add", _type="submit", _id="add")
         with Tag.select(_id="filter", _onchange=self.filter):
             for name in FILTERS:
@@ -39,7 +41,7 @@ class Todo(Tag.App):
         text = (e["text"] or "").strip()
         if text:
             self.items.append({"text": text, "done": False})
-            self.call_js("document.getElementById('text').value = ''")
+            self.entry["value"] = ""  # the browser's field empties with the reply
 
     def render_items(self):
         keep = FILTERS[self.shown.value]
