@@ -39,25 +39,30 @@ if __name__ == "__main__":
 '''
 
 TEST = '''\
-"""The App in-process, without a server or a browser: render it, click, read the update."""
+"""The App as a user meets it, in-process (no server, no browser: milliseconds): htag.testing
+opens a real session, clicks, and reads the page as the browser would show it."""
+
+from htag.testing import Client
 
 from app import App
 
 
 def test_first_page_shows_zero():
-    app = App()
-    _, body = app.render_page()
-    assert "Clicked 0 times" in body
+    with Client(App) as page:
+        assert page.text("p") == "Clicked 0 times"
 
 
 def test_a_click_updates_the_counter():
-    app = App()
-    app.render_page()
-    app.increment(None)  # what a click on the button calls
-    frame = app.next_frame()
-    assert frame["action"] == "update"
-    assert "Clicked 1 times" in str(frame)
-    assert app.next_frame() is None  # nothing else changed
+    with Client(App) as page:
+        page.click("+1")  # a button's visible text (or a CSS selector)
+        page.click("+1")
+        assert page.text("p") == "Clicked 2 times"
+
+
+def test_the_pytest_fixture_does_the_same(htag_client):
+    page = htag_client(App)
+    page.click("+1")
+    assert page.text("p") == "Clicked 1 times"
 '''
 
 README = """\

@@ -21,7 +21,7 @@ def test_new_project_passes_its_own_test(run_htag, tmp_path):
         timeout=120,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "2 passed" in tests.stdout
+    assert "3 passed" in tests.stdout  # htag.testing, and its pytest fixture
 
 
 def test_new_project_app_is_servable(run_htag, tmp_path):
