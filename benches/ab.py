@@ -31,6 +31,7 @@ REPO = BENCHES.parent
 sys.path.insert(0, str(BENCHES))
 
 import server_side as ss
+from browser_side import htag_command
 
 
 def export(rev: str, root: Path, allow_rust_diff: bool) -> Path:
@@ -107,20 +108,7 @@ def measure(name: str, path: Path | None, args: argparse.Namespace, bench: ss.Be
     if echo:
         command = [sys.executable, str(BENCHES / "echo_server.py"), "--host", ss.HOST, "--port", str(port)]
     else:
-        command = [
-            sys.executable,
-            str(BENCHES / "htag_server.py"),
-            "--impl",
-            "ours",
-            "--app",
-            "counter",
-            "--server",
-            "granian",
-            "--host",
-            ss.HOST,
-            "--port",
-            str(port),
-        ]
+        command = htag_command(sys.executable, "counter", port)
     server = start(command, port, bench.logs / f"{name}-{port}.log", bench.cpus, path)
     result: dict[str, Any] = {}
     try:

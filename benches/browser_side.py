@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -292,49 +294,60 @@ def _kill_all() -> None:
 atexit.register(_kill_all)
 
 
-class Server:
-    """One framework's server, in its own process group, on a free port; stopped by `stop()`."""
+def htag_command(python: str, app: str, port: int) -> list[str]:
+    """`benches/htag_server.py` serving one of its apps with our htag on Granian."""
+    script = str(BENCHES / "htag_server.py")
+    return [
+        python,
+        script,
+        "--impl",
+        "ours",
+        "--app",
+        app,
+        "--server",
+        "granian",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
 
-    def __init__(self, framework: str, ours_py: str, nicegui_py: Path, workdir: Path) -> None:
-        self.framework = framework
+
+def counter_command(framework: str, ours_py: str, nicegui_py: Path, port: int) -> list[str]:
+    """The Counter page of `framework` (htag or NiceGUI) on `port`."""
+    if framework == "htag":
+        return htag_command(ours_py, "counter", port)
+    return [
+        str(nicegui_py),
+        str(BENCHES / "workloads" / "nicegui_counter.py"),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
+
+
+class Server:
+    """A server (`name` for the logs), in its own process group, on a free port given to
+    `command(port)`; ready once it answers the favicon, stopped by `stop()`."""
+
+    def __init__(
+        self, name: str, command: Callable[[int], list[str]], workdir: Path, env: dict[str, str] | None = None
+    ) -> None:
+        self.framework = name
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}/"
-        if framework == "htag":
-            cmd = [
-                ours_py,
-                str(BENCHES / "htag_server.py"),
-                "--impl",
-                "ours",
-                "--app",
-                "counter",
-                "--server",
-                "granian",
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-            ]
-        else:
-            cmd = [
-                str(nicegui_py),
-                str(BENCHES / "workloads" / "nicegui_counter.py"),
-                "--host",
-                HOST,
-                "--port",
-                str(self.port),
-            ]
-        self.log_path = workdir / f"{framework}-{self.port}.log"
+        self.log_path = workdir / f"{name}-{self.port}.log"
         self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        cwd = workdir / framework  # NiceGUI may write .nicegui/ in its working directory
+        cwd = workdir / name  # NiceGUI may write .nicegui/ in its working directory
         cwd.mkdir(exist_ok=True)
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.proc = subprocess.Popen(
-            cmd,
+            command(self.port),
             cwd=cwd,
             stdout=self._log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=env,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
             start_new_session=True,
         )
         _STARTED.append(self.proc)
@@ -659,7 +672,7 @@ async def measure_framework(
     fw = FRAMEWORKS[framework]
     out: dict[str, Any] = {"loadavg_start": loadavg()}
     t0 = time.monotonic()
-    server = Server(framework, args.ours_python, nicegui_py, workdir)
+    server = Server(framework, partial(counter_command, framework, args.ours_python, nicegui_py), workdir)
     browser = None
     try:
         out["server_ready_s"] = round(server.ready_s, 2)

@@ -22,10 +22,9 @@ import asyncio
 import datetime
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,59 +41,13 @@ DEFAULT_BEFORE = "b930eab"  # main before statics became files
 VARIANTS = ("before", "after", "nicegui")
 
 
-class StaticsServer(bs.Server):
-    """`browser_side.Server`'s lifecycle (ready on the favicon, stopped with its group) for this
-    benchmark's workloads."""
-
-    def __init__(self, variant: str, nicegui_py: Path, workdir: Path, before_path: Path) -> None:
-        self.framework = variant
-        self.port = bs.free_port()
-        self.url = f"http://{bs.HOST}:{self.port}/"
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        if variant == "nicegui":
-            cmd = [
-                str(nicegui_py),
-                str(BENCHES / "workloads" / "nicegui_statics.py"),
-                "--port",
-                str(self.port),
-            ]
-        else:
-            cmd = [
-                sys.executable,
-                str(BENCHES / "htag_server.py"),
-                "--impl",
-                "ours",
-                "--app",
-                "statics",
-                "--server",
-                "granian",
-                "--host",
-                bs.HOST,
-                "--port",
-                str(self.port),
-            ]
-            if variant == "before":
-                env["PYTHONPATH"] = str(before_path)
-        self.log_path = workdir / f"{variant}-{self.port}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        cwd = workdir / variant
-        cwd.mkdir(exist_ok=True)
-        self.proc = subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-        bs._STARTED.append(self.proc)
-        self.started = time.monotonic()
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
+def statics_server(variant: str, nicegui_py: Path, workdir: Path, before_path: Path) -> bs.Server:
+    """The app with 200 KB of statics, as `variant` serves it (htag before or after, or NiceGUI)."""
+    if variant == "nicegui":
+        script = str(BENCHES / "workloads" / "nicegui_statics.py")
+        return bs.Server(variant, lambda port: [str(nicegui_py), script, "--port", str(port)], workdir)
+    env = {"PYTHONPATH": str(before_path)} if variant == "before" else None
+    return bs.Server(variant, partial(bs.htag_command, sys.executable, "statics"), workdir, env)
 
 
 async def measure(args: argparse.Namespace, nicegui_py: Path, before_path: Path) -> dict[str, list[dict]]:
@@ -108,7 +61,7 @@ async def measure(args: argparse.Namespace, nicegui_py: Path, before_path: Path)
                 order = VARIANTS[run % 3 :] + VARIANTS[: run % 3]
                 for variant in order:
                     with tempfile.TemporaryDirectory() as tmp:
-                        server = StaticsServer(variant, nicegui_py, Path(tmp), before_path)
+                        server = statics_server(variant, nicegui_py, Path(tmp), before_path)
                         try:
                             loads = await bs.measure_loads(browser, server.url, args.loads)
                         finally:

@@ -15,6 +15,10 @@ at once; the loop runs the rest), and functions that name the event loop's API
 it). A function whose thread run failed for want of a running loop (it called one
 of those through a helper) runs inline from then on.
 
+`WebApp(sync_callbacks=...)` chooses: "adaptive" (the above, the default), "thread" (every plain
+sync callback in a thread: for apps whose callbacks may block at any time, at ~0.1-0.2 ms a click),
+or "inline" (every one on the loop: the fastest, for apps whose callbacks never block).
+
 `Lane`: the thread-run callbacks of one App go one at a time, in arrival order, and
 an inline one never overtakes them.
 """
@@ -30,7 +34,7 @@ import threading
 import time
 from collections.abc import Callable
 from types import FunctionType, MethodType
-from typing import Any
+from typing import Any, Literal
 
 logger = logging.getLogger("htag")
 
@@ -38,6 +42,9 @@ SLOW = 0.02  # seconds: a callback slower than this would hold up every other se
 TRUSTED = 3  # quick runs in a row (in a thread) before a function runs inline
 STRIKES = 3  # slow runs within STRIKE_WINDOW after which a function stays in threads
 STRIKE_WINDOW = 600.0  # seconds a slow run counts against a function
+
+Placement = Literal["adaptive", "thread", "inline"]
+PLACEMENTS: tuple[Placement, ...] = ("adaptive", "thread", "inline")
 
 # a call of such a function returns at once (a coroutine or a generator): inline
 _RETURNS_AT_ONCE = inspect.CO_COROUTINE | inspect.CO_GENERATOR | inspect.CO_ASYNC_GENERATOR
@@ -95,7 +102,8 @@ class Speeds:
     `STRIKES` slow runs within `window` seconds it stays in threads. (Strikes expire: a
     quick function that a loaded machine or a garbage collection paused a few times over
     days must not lose the fast path for good; one that blocks often keeps its strikes.)
-    Only slow runs and thread runs are reported (`ran`): a quick inline run costs nothing."""
+    Only slow runs and thread runs are reported (`ran`): a quick inline run costs nothing.
+    `placement` "thread" or "inline" fixes where every plain sync function runs instead."""
 
     def __init__(
         self,
@@ -103,7 +111,11 @@ class Speeds:
         trusted: int = TRUSTED,
         window: float = STRIKE_WINDOW,
         clock: Callable[[], float] = time.monotonic,
+        placement: Placement = "adaptive",
     ) -> None:
+        if placement not in PLACEMENTS:
+            raise ValueError(f"sync_callbacks must be one of {', '.join(PLACEMENTS)}, not {placement!r}")
+        self.placement = placement
         self.slow = slow
         self.trusted = trusted
         self.window = window
@@ -112,6 +124,8 @@ class Speeds:
         self._strikes: dict[Any, list[float]] = {}  # code -> times of its latest slow runs
 
     def inline(self, func: Callable[..., Any]) -> bool:
+        if self.placement == "inline":
+            return True
         code = code_of(func)
         if code is None:  # a callable object: nothing to learn from, a thread is safe
             return False
@@ -134,6 +148,15 @@ class Speeds:
     def ran(self, func: Callable[..., Any], seconds: float, inline: bool) -> None:
         code = code_of(func)
         if code is None:
+            return
+        if self.placement != "adaptive":  # nothing to learn: "thread" keeps only what needs the loop inline
+            if inline and seconds >= self.slow:
+                logger.warning(
+                    "callback %s blocked the server for %.3f s (sync_callbacks=%r)",
+                    getattr(func, "__qualname__", func),
+                    seconds,
+                    self.placement,
+                )
             return
         now = self._clock()
         strikes = [t for t in self._strikes.get(code, ()) if now - t < self.window]

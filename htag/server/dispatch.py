@@ -24,7 +24,7 @@ from ..core.errors import HtagError, HtagEventError
 from ..core.events import Event
 from ..core.frames import Frame, error_frame
 from ..core.tag import GTag
-from .callbacks import Lane, Speeds, names_the_loop, needs_the_loop, run_in_thread
+from .callbacks import Lane, Placement, Speeds, names_the_loop, needs_the_loop, run_in_thread
 
 logger = logging.getLogger("htag")
 
@@ -81,12 +81,15 @@ def sync_from_client(tag: GTag, data: Any) -> None:
 
 class Dispatcher:
     """Runs events. `callback_timeout`: seconds a sync callback run in a thread may take
-    before its event is answered with an error (None: no limit); see `callbacks`."""
+    before its event is answered with an error (None: no limit); `sync_callbacks`: where a
+    plain sync callback runs (see `callbacks`)."""
 
-    def __init__(self, debug: bool, callback_timeout: float | None = None) -> None:
+    def __init__(
+        self, debug: bool, callback_timeout: float | None = None, sync_callbacks: Placement = "adaptive"
+    ) -> None:
         self.debug = debug
         self.callback_timeout = callback_timeout
-        self.speeds = Speeds()
+        self.speeds = Speeds(placement=sync_callbacks)
 
     def lane(self, app: App) -> Lane:
         """The App's lane (see `callbacks.Lane`), made at its first use."""

@@ -230,8 +230,9 @@ class RollingRestart:
                     _signal_group(child.proc, signal.SIGKILL)
                     self.deadline = now + STOP_GRACE
                 return False
-            if not self.port_free(child):
-                return False  # its last connections are closing
+            if not self.port_free(child) and now <= self.deadline:
+                return False  # its last connections are closing (past the deadline: the new
+                # process refuses a port still taken, and is restarted as after a crash)
             self.drained = True
             self.deadline = now + READY_TIMEOUT
             child.restarts += 1

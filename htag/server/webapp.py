@@ -32,6 +32,7 @@ from starlette.websockets import WebSocket
 from ..core.app import App
 from ..core.context import current_request
 from ..core.statics import ASSETS_PATH
+from .callbacks import Placement
 from .connections import PollConnection, SendWatchdog
 from .dispatch import Dispatcher
 from .fallback_endpoints import event_endpoint, stream_endpoint
@@ -139,12 +140,15 @@ class WebApp:
         event_rate: float = 100.0,
         event_burst: float = 200.0,
         callback_timeout: float | None = 60.0,
+        sync_callbacks: Placement = "adaptive",
         drain_timeout: float = DRAIN_TIMEOUT_S,
     ) -> None:
         self.sessions = SessionManager(
             target, on_instance, max_sessions, session_timeout, max_pending_pages, pending_page_timeout
         )
-        self.dispatcher = Dispatcher(debug_from_env() if debug is None else debug, callback_timeout)
+        self.dispatcher = Dispatcher(
+            debug_from_env() if debug is None else debug, callback_timeout, sync_callbacks
+        )
         self.parano = parano
         self.throttle = throttle
         self.max_message_size = max_message_size

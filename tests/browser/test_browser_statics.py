@@ -9,7 +9,7 @@ import re
 
 import httpx
 import pytest
-from conftest import wait_connected
+from browser.conftest import wait_connected
 from test_browser_csp import VIOLATIONS, assert_no_violation
 
 from htag.server.security import STRICT_CSP

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -29,11 +27,3 @@ compare = _load_compare()
 def serve_app(name: str, log_dir: Path):
     """An app of `_apps.py` served by our htag (a context manager giving the server)."""
     return compare.serve(f"{APPS}:{name}", sys.executable, log_dir)
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)

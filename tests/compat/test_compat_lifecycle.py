@@ -10,11 +10,12 @@ import asyncio
 import warnings
 
 import pytest
+from harness import wait_for
 
 from htag import Tag
 from htag.server.sessions import SessionManager
 
-from ._support import compare, serve_app, wait_for
+from ._support import compare, serve_app
 
 
 class Ticker(Tag.App):

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 
+from harness import wait_for
 from starlette.requests import Request
 
 from htag import Tag, current_request
 from htag.server.sessions import SessionManager
 
-from ._support import compare, serve_app, wait_for
+from ._support import compare, serve_app
 
 
 def test_request_in_init_and_on_mount_on_a_real_server(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from harness import interrupt
 
 from htag import App, Tag, WebApp
 
@@ -78,9 +79,5 @@ def test_run_with_htag2_uvicorn_options_serves(tmp_path):
         assert status == 200, (tmp_path / "out.txt").read_text()
         assert "with uvicorn" in (tmp_path / "out.txt").read_text()
     finally:
-        proc.send_signal(2)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        interrupt(proc, 10)
         out.close()

@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +22,7 @@ TESTS = Path(__file__).resolve().parents[1]
 if str(TESTS) not in sys.path:
     sys.path.append(str(TESTS))
 
+from harness import wait_for  # noqa: F401 - for the tests
 from server.conftest import free_port, free_ports  # noqa: F401 - tests/server/conftest.py, for the fixtures
 
 APPS = TESTS / "server" / "apps.py"
@@ -53,18 +53,6 @@ def installed(binary: str, package: str) -> str:
 
 def nginx_binary() -> str:
     return installed("nginx", "nginx-light")
-
-
-def wait_for(condition, timeout: float, what: str, log: Path | None = None):
-    """Polls `condition()` until it returns something true; fails after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(
-        f"not done within {timeout} s: {what}" + ("\n" + log.read_text()[-3000:] if log else "")
-    )
 
 
 def health(url: str) -> dict | None:

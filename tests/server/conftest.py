@@ -14,6 +14,7 @@ import httpx
 import orjson
 import pytest
 import websockets
+from harness import interrupt
 
 HERE = Path(__file__).resolve().parent
 SECRET = "test-secret-key"
@@ -87,12 +88,7 @@ class Server:
         raise RuntimeError("server did not start: " + log.with_suffix(".out").read_text())
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(2)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        interrupt(self.proc, 10)
         self.out.close()
 
     def records(self) -> list[str]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 
 import httpx
 import pytest
+from harness import wait_for
 
 from htag import State, Tag
 from htag.server.callbacks import STRIKES, TRUSTED, Speeds
@@ -22,14 +22,6 @@ from htag.server.dispatch import Dispatcher
 
 def run(coro):
     return asyncio.run(coro)
-
-
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def release(server) -> None:
@@ -238,3 +230,32 @@ def test_the_same_function_is_learnt_once_whatever_its_wrapper(kind):
     assert not speeds.inline(first)
     speeds.ran(first, 0.0, inline=False)
     assert speeds.inline(second), "two closures or bindings of one function share what was learnt"
+
+
+@pytest.mark.parametrize(
+    ("placement", "expected"),
+    [("thread", [False] * (TRUSTED + 2)), ("inline", [True] * (TRUSTED + 2))],
+)
+def test_sync_callbacks_fixes_where_a_plain_sync_callback_runs(placement, expected):
+    app = Threads()
+    app.render_page()
+    dispatcher = Dispatcher(debug=True, sync_callbacks=placement)
+    frames: list[dict] = []
+
+    async def scenario():
+        for i in range(TRUSTED + 2):
+            await dispatcher.handle(app, click("quick", i), frames.append)
+        await dispatcher.handle(app, click("loop", 99), frames.append)
+
+    run(scenario())
+    assert app.where == expected
+    assert [f["result"] for f in frames] == [*range(1, TRUSTED + 3), "ok"], (
+        "one that needs the loop runs on it"
+    )
+
+
+def test_an_unknown_sync_callbacks_placement_is_refused_with_the_choices():
+    from htag import WebApp
+
+    with pytest.raises(ValueError, match="adaptive, thread, inline"):
+        WebApp(Threads, sync_callbacks="sometimes", secret_key="k" * 32)

@@ -10,6 +10,7 @@ import sys
 import time
 
 import httpx
+from harness import interrupt
 
 from htag.server.serve import free_port
 
@@ -66,10 +67,5 @@ def test_built_executable_serves_and_answers_a_click(tmp_path, browser):
         reply = asyncio.run(click())
         assert "Clicked 1 times" in str(reply["updates"])
     finally:
-        if proc.poll() is None:
-            proc.send_signal(2)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        interrupt(proc, 15)
         out.close()

@@ -8,12 +8,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import psutil
 import pytest
+from harness import wait_for
 from server.conftest import free_ports  # tests/ is on sys.path (tests/conftest.py)
 
 from htag.server.procs import MAX_DELAY, restart_delay
@@ -26,15 +26,6 @@ def health(port: int) -> dict | None:
         return httpx.get(f"http://127.0.0.1:{port}/_htag/health", timeout=2).json()
     except httpx.HTTPError:
         return None
-
-
-def wait_for(condition, timeout: float, what: str, log: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"{what} within {timeout} s" + (": " + log.read_text() if log else ""))
 
 
 class Procs:

@@ -4,7 +4,6 @@ sockets, the commands run as subprocesses."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -13,44 +12,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from harness import interrupt, start_htag_run, wait_until_served
 
 from htag.server.ports import PortInUseError, ensure_port_free
 from htag.server.serve import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "demo.py"
-
-
-def start_htag_run(*args: str, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
-    out = open(log, "w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "htag", "run", *args, "--port", str(port)],
-        stdout=out,
-        stderr=subprocess.STDOUT,
-        env=dict(os.environ, **(env or {})),
-    )
-
-
-def wait_until_served(url: str, proc: subprocess.Popen, log: Path, deadline: float = 30) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        assert proc.poll() is None, "htag run exited: " + log.read_text()
-        try:
-            if httpx.get(url + "/", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise AssertionError("htag run did not serve in time: " + log.read_text())
-
-
-def stop(proc: subprocess.Popen) -> int:
-    if proc.poll() is None:
-        proc.send_signal(2)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    return proc.wait()
 
 
 def test_htag_run_serves_the_demo_and_answers_a_click(browser, tmp_path):
@@ -73,7 +41,7 @@ def test_htag_run_serves_the_demo_and_answers_a_click(browser, tmp_path):
         assert reply["updates"]["count"].endswith(">1</b>")
         assert "no secret key" not in log.read_text()  # HTAG_SECRET_KEY was read
     finally:
-        assert stop(proc) in (0, -2, 130), log.read_text()
+        assert interrupt(proc) in (0, -2, 130), log.read_text()
     assert f"serving http://127.0.0.1:{port}/ with granian" in log.read_text()
 
 
@@ -142,7 +110,7 @@ def test_htag_run_dev_is_debug_and_reloads_on_change(tmp_path):
         assert "change detected, restarting" in log.read_text()
         assert "already in use" not in log.read_text()
     finally:
-        stop(proc)
+        interrupt(proc)
         out.close()
 
 

@@ -13,18 +13,10 @@ import time
 import httpx
 import pytest
 import websockets
+from harness import wait_for
 from test_health_metrics import samples
 
 from htag.server.sessions import SERVICE_RESTART
-
-
-def wait_for(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"not done within {timeout} s: {what}")
 
 
 def draining(url: str) -> bool:

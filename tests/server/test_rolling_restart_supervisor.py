@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from harness import wait_for
 from server.conftest import free_ports  # tests/ is on sys.path (tests/conftest.py)
 
 from htag.server import procs
@@ -31,7 +32,7 @@ def supervisor():
         for child in made[-1].children:
             made[-1].start(child)
         for child in made[-1].children:  # a signal before the child set its handler would kill it
-            wait_until(lambda pid=child.proc.pid: sets_usr1(pid), 30)
+            wait_for(lambda pid=child.proc.pid: sets_usr1(pid), 30, "the child sets its SIGUSR1 handler")
         return made[-1]
 
     yield make
@@ -46,13 +47,6 @@ def sets_usr1(pid: int) -> bool:
     )
     bit = 1 << (signal.SIGUSR1 - 1)
     return bool((int(fields["SigCgt"], 16) | int(fields["SigIgn"], 16)) & bit)
-
-
-def wait_until(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "not done in time"
-        time.sleep(0.02)
 
 
 def roll(supervisor: procs.Supervisor, timeout: float = 60) -> procs.RollingRestart:

@@ -1,0 +1,71 @@
+"""What the tests that start real processes share: waiting for a condition with a deadline (never
+a fixed sleep), and stopping a server the way its user does (Ctrl+C), killed if it hangs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import httpx
+
+T = TypeVar("T")
+
+
+def wait_for(
+    condition: Callable[[], T],
+    timeout: float = 15.0,
+    what: str = "condition",
+    log: Path | None = None,
+    interval: float = 0.05,
+) -> T:
+    """Polls `condition()` until it returns something true, and returns it; fails after
+    `timeout` seconds naming `what`, with the end of `log` when given."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if result := condition():
+            return result
+        if time.monotonic() > deadline:
+            tail = "\n" + log.read_text()[-3000:] if log is not None and log.exists() else ""
+            raise AssertionError(f"not done within {timeout} s: {what}{tail}")
+        time.sleep(interval)
+
+
+def interrupt(proc: subprocess.Popen, grace: float = 15.0, sig: int = signal.SIGINT) -> int:
+    """Ctrl+C (or `sig`) to a still running process, SIGKILL after `grace` seconds; its exit code."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+        try:
+            proc.wait(grace)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    return proc.wait()
+
+
+def start_htag_run(*args: str, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
+    """`htag run ARGS --port PORT` as its user types it, its output in `log`."""
+    out = open(log, "w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "htag", "run", *args, "--port", str(port)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, **(env or {})),
+    )
+
+
+def wait_until_served(url: str, proc: subprocess.Popen, log: Path, deadline: float = 30) -> None:
+    """Until `url` answers 200 (the page: a session is created), failing early if `proc` exits."""
+
+    def served() -> bool:
+        assert proc.poll() is None, "the server exited: " + log.read_text()
+        try:
+            return httpx.get(url + "/", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(served, deadline, f"{url} answering", log)
