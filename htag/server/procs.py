@@ -202,7 +202,9 @@ class RollingRestart:
     once the old one has released it, and the next child drains only once the replacement answers
     `/_htag/health?ready`: new pages always have somewhere to go. A replacement that is not ready
     within READY_TIMEOUT stops the rolling restart (new code that fails must not take every process
-    down); a child still running DRAIN + STOP_GRACE seconds after its drain began is killed."""
+    down); a child still running DRAIN + STOP_GRACE seconds after its drain began is killed, and a
+    child still starting (restarted after a crash) is drained only once it serves (until then its
+    server would ignore the signal)."""
 
     def __init__(self, supervisor: Supervisor) -> None:
         self.supervisor = supervisor
@@ -256,9 +258,14 @@ class RollingRestart:
 
     def next_child(self, now: float) -> bool:
         while self.waiting:
-            child = self.waiting.pop(0)
+            child = self.waiting[0]
             if child.proc is None or child.proc.poll() is not None:
+                self.waiting.pop(0)
                 continue  # down already: the supervisor restarts it as it does after a crash
+            serving = health_status(self.supervisor.host, child.port) is not None
+            if not serving and now - child.started < READY_TIMEOUT:
+                return False  # still starting (a crash's restart): it would ignore the drain signal
+            self.waiting.pop(0)
             logger.info(
                 "%s (pid %d) draining (at most %g s)",
                 child.name,
@@ -281,16 +288,22 @@ class RollingRestart:
         return True
 
 
-def answers_ready(host: str, port: int, timeout: float = 1.0) -> bool:
+def answers_ready(host: str, port: int) -> bool:
     """Whether the htag process on `port` serves and takes new sessions: its `/_htag/health?ready`
     answers, and not 503 (a 400 is a Host outside `--hosts`: it serves, it is ready)."""
+    status = health_status(host, port)
+    return status is not None and status < 500
+
+
+def health_status(host: str, port: int, timeout: float = 1.0) -> int | None:
+    """The status of `/_htag/health?ready` on `port`; None when nothing answers (yet)."""
     address = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     connection = http.client.HTTPConnection(address, port, timeout=timeout)
     try:
         connection.request("GET", "/_htag/health?ready", headers={"Host": f"{address}:{port}"})
-        return connection.getresponse().status < 500
+        return connection.getresponse().status
     except OSError:
-        return False
+        return None
     finally:
         connection.close()
 

@@ -22,7 +22,7 @@ STUCK = "import signal, time; signal.signal(signal.SIGUSR1, signal.SIG_IGN); tim
 
 
 @pytest.fixture
-def supervisor():
+def supervisor(monkeypatch):
     made = []
 
     def make(code: str, count: int = 2, drain_timeout: float = 30.0) -> procs.Supervisor:
@@ -34,6 +34,10 @@ def supervisor():
         for child in made[-1].children:  # a signal before the child set its handler would kill it
             wait_for(lambda pid=child.proc.pid: sets_usr1(pid), 30, "the child sets its SIGUSR1 handler")
         return made[-1]
+
+    # the stand-ins serve no HTTP: they count as serving (a child that does not serve yet is not
+    # drained: see the last test)
+    monkeypatch.setattr(procs, "health_status", lambda host, port: 200)
 
     yield make
     for s in made:
@@ -130,3 +134,18 @@ def test_the_exit_of_a_draining_child_is_not_taken_for_a_crash(supervisor, monke
     assert rolling.draining(child)  # until the rolling restart has seen it exit
     rolling.step(time.monotonic())  # it has: the replacement starts at once, not after a crash delay
     assert not rolling.draining(child) and child.proc.poll() is None and child.failures == 0
+
+
+def test_a_child_still_starting_is_drained_only_once_it_serves(supervisor, monkeypatch):
+    sup = supervisor(DRAINS, count=1)
+    child = sup.children[0]
+    serving = False
+    monkeypatch.setattr(procs, "health_status", lambda host, port: 200 if serving else None)
+    monkeypatch.setattr(procs, "answers_ready", lambda host, port: True)
+    rolling = procs.RollingRestart(sup)
+    assert not rolling.step(time.monotonic())
+    assert rolling.current is None and child.proc.poll() is None  # not signalled: it would ignore it
+    serving = True
+    rolling.step(time.monotonic())
+    assert rolling.draining(child)
+    assert child.proc.wait(10) == 0  # it got the drain signal
