@@ -100,4 +100,5 @@ def test_a_rolling_restart_drains_each_process_in_turn_without_failing_a_page_or
     assert {h["pid"] for h in after}.isdisjoint({h["pid"] for h in before})  # a new pid for each
     log = run.log.read_text()
     assert log.count("draining: no new session") == 3 and "exited with status" not in log  # no crash
+    assert log.count("have up to 4 s") == 3  # --drain-timeout reached each process
     assert run.supervisor.poll() is None and all(health(run.process_url(p)) for p in run.ports)
