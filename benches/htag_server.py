@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 BENCHES = Path(__file__).resolve().parent
 APPS = {
@@ -41,13 +42,22 @@ def load_app(name: str) -> type:
     return getattr(importlib.import_module(module_name), class_name)
 
 
-def serve_ours(app: type, host: str, port: int, server: str) -> None:
+def ours_webapp(app: type) -> Any:
     from htag import WebApp
 
-    webapp = WebApp(
-        app, secret_key=SECRET, debug=False, event_rate=NO_FLOOD_GUARD, event_burst=NO_FLOOD_GUARD
-    )
-    webapp.run(host, port, open_browser=False, server=server)
+    return WebApp(app, secret_key=SECRET, debug=False, event_rate=NO_FLOOD_GUARD, event_burst=NO_FLOOD_GUARD)
+
+
+def serve_ours(app: type, host: str, port: int, server: str) -> None:
+    ours_webapp(app).run(host, port, open_browser=False, server=server)
+
+
+def __getattr__(name: str) -> Any:
+    """`htag run benches/htag_server.py:counter`: a workload as ours, the flood guard lifted, for
+    `htag run --procs` (benches/scale_out.py)."""
+    if name in APPS:
+        return ours_webapp(load_app(name))
+    raise AttributeError(name)
 
 
 def serve_upstream(app: type, host: str, port: int) -> None:

@@ -130,6 +130,13 @@ http {{
         proxy_set_header Host $http_host;
         proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
         proxy_set_header X-Forwarded-Proto $scheme;
+        # A draining process (a rolling restart: `kill -HUP` to the supervisor of htag run --procs)
+        # answers 503 to what is not its own: new pages, and the WebSocket or SSE stream of a
+        # session another process has. nginx then tries the next process (the same one for every
+        # request of a route: the page and its WebSocket meet there). nginx never retries a POST
+        # that reached a process (non-idempotent), and htag does not need it to: a POST of a
+        # session the process does not have is answered `reload`.
+        proxy_next_upstream error timeout http_503;
 
         location / {{
             proxy_pass http://htag;

@@ -26,6 +26,9 @@ examples:
   HTAG_SECRET_KEY=... htag run app:App --procs auto --port 8001
                                         one process per core on 8001, 8002...: put
                                         `htag nginx-conf` in front (docs/deployment.md)
+  kill -HUP <supervisor pid>            rolling restart of those processes, one at a time,
+                                        each drained first (docs/scaling.md)
+  kill -USR1 <pid>                      one process: drain it, then it stops
 """
 
 
@@ -45,6 +48,15 @@ def add_parser(commands: Any) -> None:
         metavar="N|auto",
         help="run N single-worker processes on ports PORT..PORT+N-1, supervised, sharing one secret "
         "(auto: one per CPU); a balancer with affinity goes in front ($HTAG_PROCS; one process)",
+    )
+    p.add_argument(
+        "--drain-timeout",
+        type=float,
+        default=os.environ.get("HTAG_DRAIN_TIMEOUT", "30"),
+        metavar="SECONDS",
+        help="on a drain (a rolling restart: SIGHUP to the supervisor of --procs; one process: SIGUSR1), "
+        "how long the sessions go on before their pages reload onto another process "
+        "($HTAG_DRAIN_TIMEOUT; 30)",
     )
     p.set_defaults(command=command)
 
@@ -142,6 +154,7 @@ def serve_processes(args: argparse.Namespace) -> int:
     def command_for(port: int) -> list[str]:
         cmd = [sys.executable, "-m", "htag", "run", args.target, "--host", args.host, "--port", str(port)]
         cmd += ["--server", args.server, "--log-level", args.log_level, "--no-open"]
+        cmd += ["--drain-timeout", str(args.drain_timeout)]
         if args.debug:
             cmd.append("--debug")
         if args.hosts:
@@ -151,7 +164,7 @@ def serve_processes(args: argparse.Namespace) -> int:
         return cmd
 
     show_logs(args.log_level.upper())
-    return procs.serve_processes(args.host, args.port, count, command_for)
+    return procs.serve_processes(args.host, args.port, count, command_for, args.drain_timeout)
 
 
 def serve(obj: Any, args: argparse.Namespace) -> int:
@@ -161,6 +174,8 @@ def serve(obj: Any, args: argparse.Namespace) -> int:
     from htag.server.ports import PortInUseError
 
     webapp = obj if isinstance(obj, WebApp) else WebApp(obj)
+    if getattr(args, "drain_timeout", None) is not None:  # `htag run` has it, executables do not
+        webapp.drain_timeout = args.drain_timeout
     if args.hosts:
         webapp.hosts = [h.strip().lower() for h in args.hosts.split(",") if h.strip()]
     debug = True if (args.debug or args.dev) else None  # None: WebApp's own ($HTAG_DEBUG)

@@ -17,7 +17,7 @@ from .codec import decode_message, encode, is_refusal
 from .connections import PollConnection, StreamConnection
 from .metrics import METRICS
 from .protocol import is_known_action
-from .refusals import FULL, RETRY_AFTER, TOO_MANY
+from .refusals import DRAINING, FULL, RETRY_AFTER, RETRY_AFTER_DRAINING, TOO_MANY
 from .security import token_matches
 from .sessions import Session
 
@@ -32,6 +32,8 @@ async def stream_endpoint(web: WebApp, request: Request) -> Response:
     if session is not None and not token_matches(session.token, request.query_params.get("token")):
         METRICS.refused("token")
         return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
+    if session is None and web.draining:  # not ours: a balancer retries the GET on another process
+        return PlainTextResponse(DRAINING, status_code=503, headers={"Retry-After": RETRY_AFTER_DRAINING})
     admitted = web.admit(session, "event stream")
     if admitted is None:
         return PlainTextResponse(FULL, status_code=503, headers={"Retry-After": RETRY_AFTER})

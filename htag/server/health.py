@@ -26,8 +26,8 @@ def connection_counts(web: WebApp) -> dict[str, int]:
 
 
 def is_ready(web: WebApp) -> bool:
-    """Whether this process takes new sessions."""
-    return not web.sessions.full()
+    """Whether this process takes new sessions (not full, not draining)."""
+    return not web.draining and not web.sessions.full()
 
 
 async def health_endpoint(web: WebApp, request: Request) -> Response:
@@ -37,6 +37,7 @@ async def health_endpoint(web: WebApp, request: Request) -> Response:
     body = {
         "status": "ok",
         "ready": ready,
+        "draining": web.draining,
         "pid": os.getpid(),
         "uptime_s": round(METRICS.uptime, 3),
         "sessions": web.sessions.counts(),
@@ -48,7 +49,9 @@ async def health_endpoint(web: WebApp, request: Request) -> Response:
 
 async def metrics_endpoint(web: WebApp, request: Request) -> Response:
     """The Prometheus text exposition of this process."""
-    text = exposition(METRICS, web.sessions.counts(), connection_counts(web), is_ready(web))
+    text = exposition(
+        METRICS, web.sessions.counts(), connection_counts(web), is_ready(web), draining=web.draining
+    )
     return Response(
         text, media_type="text/plain; version=0.0.4; charset=utf-8", headers={"Cache-Control": "no-store"}
     )

@@ -67,7 +67,11 @@ METRICS = Metrics()
 
 
 def exposition(
-    metrics: Metrics, sessions: Mapping[str, int], connections: Mapping[str, int], ready: bool
+    metrics: Metrics,
+    sessions: Mapping[str, int],
+    connections: Mapping[str, int],
+    ready: bool,
+    draining: bool = False,
 ) -> str:
     """The Prometheus text exposition format (version 0.0.4) of `metrics` and the gauges."""
     lines: list[str] = []
@@ -90,6 +94,12 @@ def exposition(
         ((f'{{kind="{kind}"}}', n) for kind, n in connections.items()),
     )
     family("htag_ready", "gauge", "1 when this process takes new sessions.", [("", int(ready))])
+    family(
+        "htag_draining",
+        "gauge",
+        "1 while this process drains before a restart: no new session, the existing ones go on.",
+        [("", int(draining))],
+    )
     family(
         "htag_uptime_seconds", "gauge", "Seconds since this process started serving.", [("", metrics.uptime)]
     )

@@ -10,11 +10,17 @@ to the children through their environment (never on a command line: `ps` shows t
 every user). A child that exits unexpectedly is logged and restarted, after a delay that
 doubles while it keeps failing; SIGTERM or SIGINT to the supervisor stops every child
 gracefully (SIGINT: Granian finishes its open responses), then exits.
+
+SIGHUP to the supervisor restarts the children one at a time without dropping the users that can
+be kept (`RollingRestart`): a child drains (no new session; its sessions go on until none is
+connected or the drain timeout has passed, then reload onto another process), exits, and its
+replacement starts on the same port; the next child drains once the replacement is ready.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import logging
 import os
 import secrets
@@ -26,6 +32,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .ports import PortInUseError, ensure_port_free
+from .serve import DRAIN_SIGNAL
+
 logger = logging.getLogger("htag")
 
 SECRET_ENV = "HTAG_SECRET_KEY"
@@ -33,6 +42,7 @@ FIRST_DELAY = 0.5  # seconds before the first restart of a crashed child; double
 MAX_DELAY = 30.0
 STABLE_AFTER = 10.0  # a child that ran this long is healthy again: its next restart is quick
 STOP_GRACE = 30.0  # seconds a child has to stop gracefully before it is killed
+READY_TIMEOUT = 60.0  # seconds a replacement has to be ready before a rolling restart gives up
 
 
 @dataclass
@@ -75,10 +85,20 @@ def restart_delay(failures: int) -> float:
 class Supervisor:
     """Runs `commands` (one per port), restarts those that exit, stops them all on a signal."""
 
-    def __init__(self, commands: Sequence[tuple[int, list[str]]], env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        commands: Sequence[tuple[int, list[str]]],
+        env: dict[str, str],
+        host: str = "127.0.0.1",
+        drain_timeout: float = 30.0,
+    ) -> None:
         self.children = [Child(i, port, cmd) for i, (port, cmd) in enumerate(commands, 1)]
         self.env = env
+        self.host = host
+        self.drain_timeout = drain_timeout
         self.stopping = False
+        self.restart_asked = False
+        self.rolling: RollingRestart | None = None
 
     def start(self, child: Child) -> None:
         child.proc = subprocess.Popen(
@@ -118,17 +138,35 @@ class Supervisor:
             logger.info("%s: stopping %d processes", signal.Signals(signum).name, len(self.children))
         self.stopping = True
 
+    def restart_signal(self, signum: int, _frame: Any) -> None:
+        logger.info(
+            "%s: rolling restart of %d processes%s",
+            signal.Signals(signum).name,
+            len(self.children),
+            " (after the one under way)" if self.rolling is not None else "",
+        )
+        self.restart_asked = True
+
     def run(self, poll: float = 0.2) -> int:
-        """Starts every child and supervises them until SIGTERM or SIGINT; 0 when all stopped."""
-        previous = {sig: signal.signal(sig, self.stop_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        """Starts every child and supervises them until SIGTERM or SIGINT (SIGHUP: a rolling
+        restart); 0 when all stopped."""
+        handlers = {signal.SIGTERM: self.stop_signal, signal.SIGINT: self.stop_signal}
+        if hasattr(signal, "SIGHUP"):
+            handlers[signal.SIGHUP] = self.restart_signal
+        previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
         try:
             for child in self.children:
                 self.start(child)
             while not self.stopping:
                 time.sleep(poll)
                 now = time.monotonic()
+                if self.rolling is None and self.restart_asked:
+                    self.restart_asked = False
+                    self.rolling = RollingRestart(self)
+                if self.rolling is not None and self.rolling.step(now):
+                    self.rolling = None
                 for child in self.children:
-                    if not self.stopping:
+                    if not self.stopping and (self.rolling is None or not self.rolling.draining(child)):
                         self.check(child, now)
         finally:
             self.stop_all()
@@ -153,6 +191,130 @@ class Supervisor:
         logger.info("all processes stopped")
 
 
+class RollingRestart:
+    """A restart of the supervisor's children, one at a time, that keeps the users who can be kept.
+
+    A child drains (DRAIN_SIGNAL to its process group reaches its server's worker: `WebApp.drain`):
+    new pages get 503, which the balancer (`htag nginx-conf`: `proxy_next_upstream ... http_503`)
+    retries on the next process, while its sessions go on until none is connected or the drain
+    timeout has passed; then their pages reload (close code 1012) onto another process, and the
+    child exits by itself. Its replacement starts on the same port (nginx's upstream list is fixed)
+    once the old one has released it, and the next child drains only once the replacement answers
+    `/_htag/health?ready`: new pages always have somewhere to go. A replacement that is not ready
+    within READY_TIMEOUT stops the rolling restart (new code that fails must not take every process
+    down); a child still running DRAIN + STOP_GRACE seconds after its drain began is killed, and a
+    child still starting (restarted after a crash) is drained only once it serves (until then its
+    server would ignore the signal)."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+        self.waiting = list(supervisor.children)
+        self.current: Child | None = None
+        self.drained = False  # the current child has exited: its replacement is starting
+        self.deadline = 0.0
+
+    def draining(self, child: Child) -> bool:
+        """Whether `child` is draining (its exit is expected, not a crash to restart)."""
+        return child is self.current and not self.drained
+
+    def step(self, now: float) -> bool:
+        """Moves the restart on; True once every child is replaced (or it gave up)."""
+        if self.current is None:
+            return self.next_child(now)
+        child = self.current
+        if not self.drained:
+            assert child.proc is not None
+            if child.proc.poll() is None:
+                if now > self.deadline:
+                    logger.warning(
+                        "%s (pid %d) did not stop after its drain: killed", child.name, child.proc.pid
+                    )
+                    _signal_group(child.proc, signal.SIGKILL)
+                    self.deadline = now + STOP_GRACE
+                return False
+            if not self.port_free(child) and now <= self.deadline:
+                return False  # its last connections are closing (past the deadline: the new
+                # process refuses a port still taken, and is restarted as after a crash)
+            self.drained = True
+            self.deadline = now + READY_TIMEOUT
+            child.restarts += 1
+            child.failures = 0
+            self.supervisor.start(child)
+            return False
+        if answers_ready(self.supervisor.host, child.port):
+            logger.info("%s replaced: pid %d", child.name, child.proc.pid if child.proc else 0)
+            self.current = None
+            return self.next_child(now)
+        if now > self.deadline:
+            logger.error(
+                "rolling restart stopped: %s not ready within %g s after its restart; the %d "
+                "processes after it were left running",
+                child.name,
+                READY_TIMEOUT,
+                len(self.waiting),
+            )
+            return True
+        return False
+
+    def next_child(self, now: float) -> bool:
+        while self.waiting:
+            child = self.waiting[0]
+            if child.proc is None or child.proc.poll() is not None:
+                self.waiting.pop(0)
+                continue  # down already: the supervisor restarts it as it does after a crash
+            serving = health_status(self.supervisor.host, child.port) is not None
+            if not serving and now - child.started < READY_TIMEOUT:
+                return False  # still starting (a crash's restart): it would ignore the drain signal
+            self.waiting.pop(0)
+            logger.info(
+                "%s (pid %d) draining (at most %g s)",
+                child.name,
+                child.proc.pid,
+                self.supervisor.drain_timeout,
+            )
+            assert DRAIN_SIGNAL is not None  # POSIX, as SIGHUP is
+            _signal_group(child.proc, DRAIN_SIGNAL)
+            self.current, self.drained = child, False
+            self.deadline = now + self.supervisor.drain_timeout + STOP_GRACE
+            return False
+        logger.info("rolling restart done")
+        return True
+
+    def port_free(self, child: Child) -> bool:
+        try:
+            ensure_port_free(self.supervisor.host, child.port)
+        except PortInUseError:
+            return False
+        return True
+
+
+def answers_ready(host: str, port: int) -> bool:
+    """Whether the htag process on `port` serves and takes new sessions: its `/_htag/health?ready`
+    answers, and not 503 (a 400 is a Host outside `--hosts`: it serves, it is ready)."""
+    status = health_status(host, port)
+    return status is not None and status < 500
+
+
+def health_status(host: str, port: int, timeout: float = 1.0) -> int | None:
+    """The status of `/_htag/health?ready` on `port`; None when nothing answers (yet)."""
+    address = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    connection = http.client.HTTPConnection(address, port, timeout=timeout)
+    try:
+        connection.request("GET", "/_htag/health?ready", headers={"Host": f"{address}:{port}"})
+        return connection.getresponse().status
+    except OSError:
+        return None
+    finally:
+        connection.close()
+
+
+def _signal_group(proc: subprocess.Popen[bytes], signum: int) -> None:
+    """`signum` to the child's process group (it leads one: `start_new_session`), its server's
+    worker included."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signum)
+
+
 def _die_with_parent() -> None:
     """Linux: the child gets SIGTERM if the supervisor dies without stopping it (SIGKILL, a crash)."""
     import ctypes
@@ -172,11 +334,12 @@ def process_count(value: str) -> int:
     return count
 
 
-def serve_processes(host: str, port: int, count: int, command_for: Callable[[int], list[str]]) -> int:
+def serve_processes(
+    host: str, port: int, count: int, command_for: Callable[[int], list[str]], drain_timeout: float = 30.0
+) -> int:
     """Runs `command_for(p)` for p in port..port+count-1, supervised; returns the exit status
-    (1 when one of the ports is taken: nothing is started)."""
-    from .ports import PortInUseError, ensure_port_free
-
+    (1 when one of the ports is taken: nothing is started). SIGHUP: a rolling restart, each
+    process drained for at most `drain_timeout` seconds."""
     ports = list(range(port, port + count))
     try:
         for p in ports:
@@ -184,8 +347,10 @@ def serve_processes(host: str, port: int, count: int, command_for: Callable[[int
     except PortInUseError as e:
         print(f"htag: error: {e}", file=sys.stderr)
         return 1
-    supervisor = Supervisor([(p, command_for(p)) for p in ports], shared_environment())
+    supervisor = Supervisor([(p, command_for(p)) for p in ports], shared_environment(), host, drain_timeout)
     print(
-        f"htag: {count} processes on ports {ports[0]}..{ports[-1]} (supervisor pid {os.getpid()})", flush=True
+        f"htag: {count} processes on ports {ports[0]}..{ports[-1]} (supervisor pid {os.getpid()}; "
+        f"rolling restart: kill -HUP {os.getpid()})",
+        flush=True,
     )
     return supervisor.run()

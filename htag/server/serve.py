@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger("htag")
 
 RELOAD_CHILD = "HTAG_RELOAD_CHILD"
+# drains the process (`WebApp.drain`), then stops it: what `htag run --procs` sends for a rolling
+# restart (POSIX only)
+DRAIN_SIGNAL: signal.Signals | None = getattr(signal, "SIGUSR1", None)
 
 
 def server_for(server: str | None, options: dict[str, Any]) -> str:
@@ -156,7 +159,7 @@ def _run_granian(
     from granian.utils.proxies import wrap_asgi_with_proxy_headers
 
     # the worker is a child of Granian's main process: ask the parent to stop gracefully
-    webapp.on_last_disconnect = lambda: os.kill(os.getppid(), signal.SIGINT)
+    webapp.stop_server = lambda: os.kill(os.getppid(), signal.SIGINT)
     options.setdefault("log_access", False)
     server = Granian(
         "htag:WebApp",  # unused: the loader below hands over the app object (fork start method)
@@ -169,6 +172,10 @@ def _run_granian(
     )
     app = webapp.app if proxies is None else wrap_asgi_with_proxy_headers(webapp.app, proxies)
     _close_sessions_before_granian_stops(webapp)
+    if DRAIN_SIGNAL is not None:
+        # Granian's main process would die of it: only its worker (which sets its own handler,
+        # below) drains; a signal to the process group reaches both
+        signal.signal(DRAIN_SIGNAL, signal.SIG_IGN)
     server.serve(target_loader=lambda *_: app)
 
 
@@ -201,6 +208,8 @@ def _close_sessions_before_granian_stops(webapp: WebApp) -> None:
         try:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, on_signal)
+            if DRAIN_SIGNAL is not None:
+                loop.add_signal_handler(DRAIN_SIGNAL, _draining_on_signal(webapp, loop))
         except (NotImplementedError, RuntimeError):  # no loop signal handlers here: Granian's stay
             logger.warning(
                 "cannot handle signals in the event loop: sessions closed only if the lifespan ends"
@@ -232,6 +241,18 @@ def _closing_first(webapp: WebApp, loop: Any, stop: Callable[[], Any]) -> Callab
     return on_signal
 
 
+def _draining_on_signal(webapp: WebApp, loop: Any) -> Callable[[], None]:
+    """A DRAIN_SIGNAL handler, called in `loop`'s thread: the first call starts `webapp.drain()`
+    (which stops the server when done); later calls do nothing."""
+    draining: list[asyncio.Task[None]] = []  # the loop keeps tasks only weakly
+
+    def on_signal() -> None:
+        if not draining:
+            draining.append(loop.create_task(webapp.drain()))
+
+    return on_signal
+
+
 def _run_uvicorn(
     webapp: WebApp, host: str, port: int, proxies: str | list[str] | None, options: dict[str, Any]
 ) -> None:
@@ -253,6 +274,8 @@ def _run_uvicorn(
         async def startup(self, sockets: Any = None) -> None:
             self.htag_loop = asyncio.get_running_loop()
             self.on_signal = _closing_first(webapp, self.htag_loop, stop)
+            if DRAIN_SIGNAL is not None:
+                self.htag_loop.add_signal_handler(DRAIN_SIGNAL, _draining_on_signal(webapp, self.htag_loop))
             await super().startup(sockets)
 
         def handle_exit(self, sig: int, frame: Any) -> None:  # a signal handler: in the loop's thread
@@ -268,7 +291,7 @@ def _run_uvicorn(
     def stop() -> None:
         server.should_exit = True
 
-    webapp.on_last_disconnect = stop
+    webapp.stop_server = stop
     server.run()
 
 

@@ -89,6 +89,7 @@ class Session:
 
 
 GOING_AWAY = 1001  # the WebSocket close code of a server that stops (RFC 6455)
+SERVICE_RESTART = 1012  # ... of a drained process that restarts: its clients reload elsewhere
 
 
 class SessionsFull(Exception):
@@ -97,6 +98,10 @@ class SessionsFull(Exception):
 
 class SessionsClosed(SessionsFull):
     """The server is stopping: its sessions are gone and no new one is made."""
+
+
+class SessionsDraining(SessionsClosed):
+    """The server is draining before a restart: its sessions go on, no new one is made."""
 
 
 class SessionManager:
@@ -134,6 +139,7 @@ class SessionManager:
         self._lock = threading.Lock()
         self._destroying: set[asyncio.Task[Any]] = set()  # async on_destroy still running
         self.closed = False  # shut down: no new session
+        self.draining = False  # about to restart: no new session, the existing ones go on
         # called for each discarded session, so that the web layer lets go of its App at once
         self.on_discard: Callable[[Session], None] | None = None
 
@@ -167,10 +173,12 @@ class SessionManager:
 
     def create(self, request: Any) -> Session:
         """A pending session for a page; SessionsFull when it could never connect
-        (SessionsClosed once shut down)."""
+        (SessionsClosed once shut down, SessionsDraining while draining)."""
         with self._lock:
             if self.closed:
                 raise SessionsClosed
+            if self.draining:
+                raise SessionsDraining
             if len(self._sessions) >= self.max_sessions and self._idle_lru() is None:
                 raise SessionsFull
         app = self.shared if self.shared is not None else self._instantiate(request)

@@ -41,7 +41,7 @@ from .metrics import METRICS
 from .page import CLIENT_PATH, CLIENT_SCRIPT, FAVICON, Asset, StaticAssets, render_document
 from .protocol import Protocol
 from .raw_asgi import RawASGI
-from .refusals import FULL, RETRY_AFTER, STOPPING
+from .refusals import DRAINING, FULL, RETRY_AFTER, RETRY_AFTER_DRAINING, STOPPING
 from .security import (
     DEFAULT_CSP,
     RateLimiter,
@@ -52,7 +52,15 @@ from .security import (
     security_headers,
 )
 from .session_cookie import OwnSessionMiddleware, own_session
-from .sessions import GOING_AWAY, Session, SessionManager, SessionsClosed, SessionsFull
+from .sessions import (
+    GOING_AWAY,
+    SERVICE_RESTART,
+    Session,
+    SessionManager,
+    SessionsClosed,
+    SessionsDraining,
+    SessionsFull,
+)
 from .websocket_endpoint import websocket_endpoint
 
 __all__ = ["STOPPING", "RawASGI", "WebApp"]
@@ -64,6 +72,15 @@ SECRET_ENV = "HTAG_SECRET_KEY"
 DEBUG_ENV = "HTAG_DEBUG"
 DESTROY_TIMEOUT_S = 10.0  # at shutdown, for the async on_destroy hooks still running
 SOCKETS_CLOSE_TIMEOUT_S = 5.0  # at shutdown, for the clients to answer the close frame
+DRAIN_TIMEOUT_S = 30.0  # how long a draining process lets its sessions go on
+DRAIN_QUIET_S = 1.0  # a drain ends early once no client is connected for this long
+
+
+# what a browser sees when no other process took its page: it loads again by itself
+DRAINING_PAGE = (
+    f'<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="{RETRY_AFTER_DRAINING}">'
+    f"<title>Restarting</title><p>{DRAINING}</p>"
+)
 
 
 def debug_from_env() -> bool:
@@ -136,6 +153,7 @@ class WebApp:
         event_burst: float = 200.0,
         callback_timeout: float | None = 60.0,
         sync_callbacks: Placement = "adaptive",
+        drain_timeout: float = DRAIN_TIMEOUT_S,
     ) -> None:
         self.sessions = SessionManager(
             target, on_instance, max_sessions, session_timeout, max_pending_pages, pending_page_timeout
@@ -154,7 +172,10 @@ class WebApp:
         self.event_rate, self.event_burst = event_rate, event_burst
         self.dev_reload = False
         self.exit_on_disconnect = False
-        self.on_last_disconnect: Callable[[], None] | None = None
+        # stops the server this WebApp runs on (set by `run()`): after a drain, on the last
+        # disconnection (exit_on_disconnect)
+        self.stop_server: Callable[[], None] | None = None
+        self.drain_timeout = drain_timeout
         self.protocol = Protocol(self.dispatcher, throttle)
         self.protocol.on_idle = self._last_connection_closed
         # a discarded session's App is let go at once, not at the next sweep (up to 30 s later): under
@@ -253,21 +274,57 @@ class WebApp:
         finally:
             await self.close()
 
-    async def close(self) -> None:
-        """Stops serving sessions, once: every WebSocket gets a close frame with 1001 (going
-        away), every session's `on_destroy` runs (an async one is awaited, at most
-        DESTROY_TIMEOUT_S) and new pages get 503. At the lifespan's end; `run()` calls it
-        first, from its own SIGINT/SIGTERM handler, because Granian's worker may die while it
-        stops and never run the lifespan's end (docs/deployment.md)."""
+    async def close(self, code: int = GOING_AWAY) -> None:
+        """Stops serving sessions, once: every WebSocket gets a close frame with `code` (1001,
+        going away; 1012 after a drain), every session's `on_destroy` runs (an async one is
+        awaited, at most DESTROY_TIMEOUT_S) and new pages get 503. At the lifespan's end; `run()`
+        calls it first, from its own SIGINT/SIGTERM handler, because Granian's worker may die
+        while it stops and never run the lifespan's end (docs/deployment.md)."""
         if self._closing is None:
-            self._closing = asyncio.ensure_future(self._close())
+            self._closing = asyncio.ensure_future(self._close(code))
         await asyncio.shield(self._closing)
 
-    async def _close(self) -> None:
+    @property
+    def draining(self) -> bool:
+        """Whether this process is draining (see `drain`), or stopping after a drain."""
+        return self.sessions.draining
+
+    async def drain(self, timeout: float | None = None) -> None:
+        """Before a restart (`htag run --procs`: SIGHUP to its supervisor; one process: SIGUSR1):
+        no new session (a new page gets 503 with Retry-After, which a balancer retries on another
+        process), while the existing sessions go on until none is connected or `timeout` seconds
+        (`drain_timeout`) have passed. Then the sessions are closed with 1012 (their pages reload,
+        onto another process) and the server stops."""
+        if self.sessions.draining or self.sessions.closed:
+            return
+        timeout = self.drain_timeout if timeout is None else timeout
+        self.sessions.draining = True
+        loop = asyncio.get_running_loop()
+        logger.info(
+            "draining: no new session; %d connected clients have up to %g s",
+            self.protocol.open_connections,
+            timeout,
+        )
+        deadline = loop.time() + timeout
+        quiet_since: float | None = None
+        while (now := loop.time()) < deadline:
+            if self.protocol.open_connections or self.sessions.counts()["pending"]:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            elif now - quiet_since >= DRAIN_QUIET_S:  # a reload (F5) reconnects well within it
+                break
+            await asyncio.sleep(0.1)
+        logger.info("drained: closing %d connected clients (1012)", self.protocol.open_connections)
+        await self.close(SERVICE_RESTART)
+        if self.stop_server is not None:
+            self.stop_server()
+
+    async def _close(self, code: int) -> None:
         if self._janitor is not None:
             self._janitor.cancel()
         self.protocol.close()
-        self.sessions.shutdown(GOING_AWAY)
+        self.sessions.shutdown(code)
         # the handlers end when their client answers the close frame: the server then stops with
         # no socket open (Granian's teardown of open WebSockets is where it has panicked)
         waits = [self.sessions.wait_destroyed(DESTROY_TIMEOUT_S)]
@@ -294,6 +351,10 @@ class WebApp:
         if session is None:
             try:
                 session = self.sessions.create(request)
+            except SessionsDraining:  # a balancer retries it on another process
+                return HTMLResponse(
+                    DRAINING_PAGE, status_code=503, headers={"Retry-After": RETRY_AFTER_DRAINING}
+                )
             except SessionsClosed:
                 return PlainTextResponse(STOPPING, status_code=503, headers={"Retry-After": RETRY_AFTER})
             except SessionsFull:
@@ -380,13 +441,13 @@ class WebApp:
         return False
 
     def _last_connection_closed(self) -> None:
-        if self.exit_on_disconnect and self.on_last_disconnect is not None:
+        if self.exit_on_disconnect and self.stop_server is not None:
             asyncio.get_running_loop().call_later(2.0, self._maybe_exit)
 
     def _maybe_exit(self) -> None:
-        if self.protocol.open_connections == 0 and self.on_last_disconnect is not None:
+        if self.protocol.open_connections == 0 and self.stop_server is not None:
             logger.info("last client gone: stopping (exit_on_disconnect)")
-            self.on_last_disconnect()
+            self.stop_server()
 
     async def _sweep(self) -> None:
         while True:

@@ -10,6 +10,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket
 
 from ..core.frames import error_frame
@@ -18,7 +19,7 @@ from .connections import SEND_TIMEOUT, WebSocketConnection
 from .dispatch import callback_id_of
 from .metrics import METRICS
 from .raw_asgi import RawASGI
-from .refusals import FULL, TOO_MANY
+from .refusals import DRAINING, FULL, RETRY_AFTER_DRAINING, TOO_MANY
 from .security import origin_allowed, token_matches
 from .sockets import cut
 
@@ -48,6 +49,9 @@ async def websocket_endpoint(web: WebApp, websocket: WebSocket) -> None:
         if web.refusal_log.allow():
             logger.warning("websocket with a wrong token refused")
         await websocket.close(code=1008)
+        return
+    if session is None and web.draining:
+        await refuse_while_draining(websocket)
         return
     await websocket.accept()
     admitted = web.admit(session, "websocket")
@@ -114,3 +118,15 @@ async def websocket_endpoint(web: WebApp, websocket: WebSocket) -> None:
         # discard) must leave before this handler returns: the server then closes the socket
         # itself, without a code (the client sees 1005)
         await conn.sent(SEND_TIMEOUT)
+
+
+async def refuse_while_draining(websocket: WebSocket) -> None:
+    """A WebSocket of a session this draining process does not have (a page another process
+    served, the balancer's route still pointing here): a 503 to the handshake, which a balancer
+    retries on the next process (the handshake is a GET), rather than an accepted socket told to
+    reload. A server without the denial extension refuses the handshake (403) instead."""
+    response = PlainTextResponse(DRAINING, status_code=503, headers={"Retry-After": RETRY_AFTER_DRAINING})
+    try:
+        await websocket.send_denial_response(response)
+    except RuntimeError:
+        await websocket.close(code=1013)

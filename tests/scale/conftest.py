@@ -26,14 +26,16 @@ from scale_support import (
 def cluster(tmp_path):
     started: list[Cluster] = []
 
-    def start(procs: int = 3, target: str = f"{APPS}:Counter", env: dict | None = None) -> Cluster:
+    def start(
+        procs: int = 3, target: str = f"{APPS}:Counter", env: dict | None = None, args: tuple[str, ...] = ()
+    ) -> Cluster:
         binary = nginx_binary()
         first = free_ports(procs)
         ports = list(range(first, first + procs))
         log = tmp_path / "procs.log"
         out = open(log, "w")
         supervisor = subprocess.Popen(
-            [sys.executable, "-m", "htag", "run", target, "--procs", str(procs), "--port", str(first)],
+            [sys.executable, "-m", "htag", "run", target, "--procs", str(procs), "--port", str(first), *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=dict(os.environ, HTAG_SECRET_KEY=SECRET, **(env or {})),

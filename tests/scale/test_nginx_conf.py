@@ -26,6 +26,7 @@ def test_the_generated_file_passes_nginx_t_unprivileged(tmp_path):
         assert f"server 127.0.0.1:{port} max_fails=0;" in text
     assert "server 127.0.0.1:9005" not in text
     assert "proxy_set_header Host $http_host;" in text and "Host $host;" not in text
+    assert "proxy_next_upstream error timeout http_503;" in text  # a draining process's 503: the next one
     assert "hash $htag_route consistent;" in text and "listen 127.0.0.1:9000;" in text
     conf = tmp_path / "htag.conf"
     conf.write_text(text)

@@ -1,0 +1,337 @@
+"""1 process against 2 behind nginx, side by side in one run: what `htag run --procs 2` gives.
+
+    python benches/scale_out.py                  # 3 runs, 50 and 200 sessions, 10 s each
+    python benches/scale_out.py --quick          # one short run: checks the benchmark works, no figures
+    python benches/scale_out.py --runs 5 --sessions 50,200,400
+
+Each run starts nginx (from `htag nginx-conf`, on loopback) in front of `htag run
+benches/htag_server.py:counter --procs 1` (the Counter workload, its flood guard lifted), drives it with the closed-loop load client
+(`benches/loadclient.py`, its own process) through nginx for each number of sessions, stops it, then
+does the same with `--procs 2`; the order of the two alternates from run to run. Each session loads
+the page through nginx (which picks its process and sets its routing cookie), opens its WebSocket
+through nginx, then clicks and waits for the reply, again and again. The median of each figure
+across runs is reported with the ratio 2 processes / 1 process; the raw runs go to
+`benches/results/scale_out.json` and the table to the section between `<!-- scale-out -->` and
+`<!-- /scale-out -->` of docs/scaling.md (`--no-write`: print only).
+
+The load client, nginx and the htag processes share the machine's cores: on 2 cores, 2 htag
+processes cannot each have a core of their own while the client and nginx also run. `--client-cpus`
+pins the load client (e.g. `--client-cpus 1`), `--client-nice` lowers its priority (it is closed-loop:
+a starved client offers less load, which the report then shows as lower events/s on both sides).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+BENCHES = Path(__file__).resolve().parent
+REPO = BENCHES.parent
+# the Counter workload (benches/workloads/counter_app.py), the flood guard lifted: a closed click loop
+# is far above any human rate
+COUNTER = f"{BENCHES / 'htag_server.py'}:counter"
+RESULTS = BENCHES / "results" / "scale_out.json"
+REPORT = REPO / "docs" / "scaling.md"
+START, END = "<!-- scale-out -->", "<!-- /scale-out -->"
+SECRET = "scale-out-benchmark-" + "s" * 24
+PROCS = (1, 2)
+STARTUP_TIMEOUT_S = 60.0
+CLIENT_SLACK_S = 120.0  # beyond warm-up + duration: the sessions' setup, their closing
+FIGURES = ("events_per_s", "p50_s", "p99_s", "server_cpu_per_event_s")
+
+Result = dict[str, Any]  # one loadclient.py output
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/bin/nginx") if os.access(p, os.X_OK)), None
+    )
+    if not found:
+        sys.exit("scale_out.py needs nginx: apt-get install nginx-light")
+    return found
+
+
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            first = s.getsockname()[1]
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        if first + count <= 65535:
+            return first
+    raise RuntimeError("no consecutive free ports")
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.1)
+    raise RuntimeError(f"not done within {timeout} s: {what}")
+
+
+def health(url: str) -> dict[str, Any] | None:
+    try:
+        response = httpx.get(url + "/_htag/health?ready", timeout=2)
+    except httpx.HTTPError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+@contextmanager
+def cluster(procs: int, workdir: Path) -> Iterator[tuple[str, list[int]]]:
+    """nginx in front of `htag run ... --procs procs`: (nginx's URL, the pids whose CPU counts)."""
+    first = free_ports(procs + 1)
+    listen = first + procs
+    log = open(workdir / f"procs{procs}.log", "w")  # noqa: SIM115 - closed when the cluster stops
+    supervisor = subprocess.Popen(
+        [sys.executable, "-m", "htag", "run", COUNTER, "--procs", str(procs)]
+        + ["--port", str(first), "--log-level", "warning"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, HTAG_SECRET_KEY=SECRET),
+        cwd=tempfile.gettempdir(),
+    )
+    prefix = workdir / f"nginx{procs}"
+    prefix.mkdir(exist_ok=True)
+    conf = prefix / "htag.conf"
+    conf.write_text(
+        subprocess.run(
+            [sys.executable, "-m", "htag", "nginx-conf", "--procs", str(procs), "--port", str(first)]
+            + ["--listen", f"127.0.0.1:{listen}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    nginx = [nginx_binary(), "-p", str(prefix), "-c", str(conf)]
+    try:
+        ports = range(first, first + procs)
+        healths = wait_for(
+            lambda: all(h := [health(f"http://127.0.0.1:{p}") for p in ports]) and h,
+            STARTUP_TIMEOUT_S,
+            f"{procs} htag processes serve",
+        )
+        subprocess.run(nginx, check=True, capture_output=True, timeout=60)
+        url = f"http://127.0.0.1:{listen}"
+        wait_for(lambda: health(url), STARTUP_TIMEOUT_S, "nginx serves")
+        nginx_pids = [int((prefix / "nginx.pid").read_text())]
+        nginx_pids += [
+            int(p)
+            for p in subprocess.run(
+                ["pgrep", "-P", str(nginx_pids[0])], capture_output=True, text=True, check=False
+            ).stdout.split()
+        ]
+        yield url, [h["pid"] for h in healths] + nginx_pids
+    finally:
+        if (prefix / "nginx.pid").exists():
+            subprocess.run([*nginx, "-s", "quit"], capture_output=True, timeout=30, check=False)
+        supervisor.send_signal(signal.SIGTERM)
+        try:
+            supervisor.wait(60)
+        except subprocess.TimeoutExpired:
+            supervisor.kill()
+        log.close()
+
+
+def drive(url: str, pids: list[int], sessions: int, args: argparse.Namespace) -> Result:
+    """loadclient.py (its own process) through nginx; its JSON output, or {"failed": why}."""
+    command = [sys.executable, str(BENCHES / "loadclient.py"), "--url", url, "--target", "inc"]
+    command += ["--sessions", str(sessions), "--warmup", str(args.warmup), "--duration", str(args.duration)]
+    command += ["--server-pids", ",".join(map(str, pids))]
+    cpus = args.client_cpus
+
+    def limit() -> None:
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+        if args.client_nice:
+            os.nice(args.client_nice)
+
+    timeout = args.warmup + args.duration + CLIENT_SLACK_S
+    try:
+        out = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=False, preexec_fn=limit
+        )
+    except subprocess.TimeoutExpired:
+        return {"failed": f"load client timed out after {timeout:.0f} s"}
+    if out.returncode != 0:
+        return {"failed": (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[-1][:300]}
+    return json.loads(out.stdout)
+
+
+def one_run(index: int, args: argparse.Namespace, workdir: Path) -> dict[str, dict[str, Result]]:
+    """Both configurations (the first one alternates with `index`): {procs: {sessions: result}}."""
+    order = PROCS if index % 2 == 0 else PROCS[::-1]
+    run: dict[str, dict[str, Result]] = {}
+    for procs in order:
+        with cluster(procs, workdir) as (url, pids):
+            run[str(procs)] = {}
+            for sessions in args.sessions:
+                result = drive(url, pids, sessions, args)
+                run[str(procs)][str(sessions)] = result
+                print(f"run {index + 1}, {procs} proc, {sessions} sessions: {summary(result)}", flush=True)
+    return run
+
+
+def summary(result: Result) -> str:
+    if "failed" in result:
+        return "failed: " + result["failed"]
+    return (
+        f"{result['events_per_s']:.0f} events/s, p50 {ms(result['p50_s'])}, p99 {ms(result['p99_s'])}, "
+        f"{result['errors']} errors"
+    )
+
+
+def ms(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
+def medians(runs: list[dict[str, dict[str, Result]]], procs: int, sessions: int) -> dict[str, float | None]:
+    found = [r[str(procs)][str(sessions)] for r in runs]
+    ok = [r for r in found if "failed" not in r and not r.get("errors")]
+    return {
+        f: statistics.median(r[f] for r in ok) if ok and all(r[f] is not None for r in ok) else None
+        for f in FIGURES
+    }
+
+
+def report(runs: list[dict[str, dict[str, Result]]], args: argparse.Namespace) -> str:
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    intro = (
+        f"Measured by `benches/scale_out.py` on {when} (commit {commit or 'unknown'}; {machine()}): "
+        f"{len(runs)} runs, each {args.warmup:g} s of warm-up then {args.duration:g} s measured per "
+        "configuration, the order of the two alternating; medians across runs. The Counter app "
+        "(`benches/workloads/counter_app.py`) behind nginx (`htag nginx-conf`), driven through nginx by the "
+        "closed-loop client `benches/loadclient.py` (each session: page, WebSocket, then click, reply, "
+        f"click...). Load client: {client_placement(args)}."
+    )
+    lines = [
+        intro,
+        "",
+        "| sessions | processes | events/s | p50 | p99 | CPU per event (htag + nginx) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for sessions in args.sessions:
+        by_procs = {procs: medians(runs, procs, sessions) for procs in PROCS}
+        for procs in PROCS:
+            m = by_procs[procs]
+            rate = "failed" if m["events_per_s"] is None else f"{m['events_per_s']:.0f}"
+            cpu = m["server_cpu_per_event_s"]
+            per_event = "-" if cpu is None else f"{cpu * 1e6:.0f} µs"
+            lines.append(
+                f"| {sessions} | {procs} | {rate} | {ms(m['p50_s'])} | {ms(m['p99_s'])} | {per_event} |"
+            )
+        one, two = by_procs[1], by_procs[2]
+        ratios = [f"{two[f] / one[f]:.2f}x" if one[f] and two[f] is not None else "-" for f in FIGURES]
+        lines.append(f"| {sessions} | 2 / 1 | {' | '.join(ratios)} |")
+    failures = [
+        f"- run {i + 1}, {procs} proc, {sessions} sessions: "
+        + (r["failed"] if "failed" in r else f"{r['errors']} errors, e.g. {r['error_samples'][:1]}")
+        for i, run in enumerate(runs)
+        for procs, by_sessions in run.items()
+        for sessions, r in by_sessions.items()
+        if "failed" in r or r.get("errors")
+    ]
+    if failures:
+        lines += ["", "Failed or with errors (left out of the medians):", *failures]
+    lines += ["", f"Raw runs: `{RESULTS.relative_to(REPO)}`."]
+    return "\n".join(lines)
+
+
+def client_placement(args: argparse.Namespace) -> str:
+    cpus = (
+        f"pinned to CPU {','.join(map(str, sorted(args.client_cpus)))}" if args.client_cpus else "not pinned"
+    )
+    nice = f", nice {args.client_nice}" if args.client_nice else ""
+    return (
+        f"{cpus}{nice}; it shares the machine's {os.cpu_count()} cores with nginx and the htag processes, "
+        "so the figures are what this machine gives as a whole, not what the processes give on cores of "
+        "their own"
+    )
+
+
+def machine() -> str:
+    model = platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}"
+
+
+def write_section(text: str, path: Path = REPORT) -> None:
+    """Puts `text` between the markers in `path` (appended, with them, when they are missing)."""
+    current = path.read_text()
+    block = f"{START}\n{text}\n{END}"
+    if START in current and END in current:
+        head, rest = current.split(START, 1)
+        path.write_text(head + block + rest.split(END, 1)[1])
+    else:
+        path.write_text(current.rstrip("\n") + "\n\n" + block + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of both configurations (3)")
+    parser.add_argument("--sessions", default="50,200", help="numbers of sessions, comma-separated (50,200)")
+    parser.add_argument("--warmup", type=float, default=2.0, help="seconds not measured, per measure (2)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds measured, per measure (10)")
+    parser.add_argument("--quick", action="store_true", help="1 run, 20 sessions, 2 s: checks it works")
+    parser.add_argument("--client-cpus", default="", help="pin the load client to these CPUs, e.g. 1")
+    parser.add_argument("--client-nice", type=int, default=0, help="the load client's niceness (0)")
+    parser.add_argument("--no-write", action="store_true", help="print the section; write no file")
+    args = parser.parse_args()
+    args.sessions = [int(n) for n in args.sessions.split(",") if n.strip()]
+    args.client_cpus = {int(c) for c in args.client_cpus.split(",") if c.strip()}
+    if args.quick:
+        args.runs, args.sessions, args.warmup, args.duration = 1, [20], 0.5, 2.0
+        args.no_write = True  # figures of a quick run are not worth keeping
+    if args.runs < 1 or not args.sessions or min(args.sessions) < 1:
+        parser.error("--runs and --sessions must be 1 or more")
+    with tempfile.TemporaryDirectory(prefix="htag-scale-out-") as workdir:
+        runs = [one_run(i, args, Path(workdir)) for i in range(args.runs)]
+    text = report(runs, args)
+    print(text)
+    if not args.no_write:
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(
+            json.dumps(
+                {"args": vars(args) | {"client_cpus": sorted(args.client_cpus)}, "runs": runs}, indent=1
+            )
+            + "\n"
+        )
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
