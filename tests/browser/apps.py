@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 
-from htag import State, Tag, prevent
+from htag import Router, State, Tag, prevent
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -394,6 +394,33 @@ class Slow(Tag.App):
         yield
         await asyncio.sleep(1.0)
         self.status.value = "done"
+
+
+# -- the hash Router (test_router_browser.py) ------------------------------------------------------
+# a path segment with quotes, markup, a JS line separator, non-ASCII and a percent sign
+HOSTILE_ID = "\"<b>x<script>alert(1)\u2028'é%41"
+
+
+class RouterHome(Tag.div):
+    def init(self):
+        Tag.h1("home")
+        Tag.a("to user 3", _href="#/users/3", _id="link3")
+
+
+class RouterUser(Tag.div):
+    def init(self, id):
+        Tag.h1(f"user {id}", _id="title")
+
+
+class RouterSite(Tag.App):
+    def init(self):
+        self.router = Router()
+        self.router.add_route("/", RouterHome)
+        self.router.add_route("/users/:id", RouterUser)
+        Tag.p(lambda: f"path={self.router.path.value}", _id="path")
+        Tag.button("go 5", _id="go5", _onclick=lambda e: self.router.navigate("/users/5"))
+        Tag.button("hostile", _id="hostile", _onclick=lambda e: self.router.navigate("/users/" + HOSTILE_ID))
+        self <= self.router  # noqa: B015 - htag's append operator
 
 
 # -- the demo (examples/demo.py), imported by path ----------------------------------------------------
