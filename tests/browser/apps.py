@@ -3,7 +3,6 @@
 import asyncio
 import importlib.util
 import json
-import os
 import threading
 import time
 from pathlib import Path
@@ -13,40 +12,33 @@ from htag import Router, State, Tag, prevent
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _record(line: str) -> None:
-    """Appends a line to the server's record file (the test reads it: what Python really ran)."""
-    path = os.environ.get("HTAG_TEST_LOG")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
+def _load(path: Path, name: str):
+    """The module at `path`, imported as `name` (this module is `apps` in its server process,
+    the name of tests/server/apps.py too)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-class Counter(Tag.App):
+server_apps = _load(ROOT / "tests" / "server" / "apps.py", "server_apps")
+_record = server_apps._record  # appends a line to $HTAG_TEST_LOG: what Python really ran
+
+
+class Counter(server_apps.Counter):
+    """tests/server/apps.py's Counter, with a change the server pushes after the reply (from a
+    thread) and a reply that comes late."""
+
     def init(self):
-        self.n = State(0)
-        Tag.span(self.n, _id="count")
-        Tag.button("inc", _id="inc", _onclick=self.inc)
-        Tag.button("later", _id="later", _onclick=self.later)
+        super().init()
+        Tag.button("later", _id="later", _onclick=self.later_from_thread)
         Tag.button("slow inc", _id="slowinc", _onclick=self.slow_inc)
-
-    def inc(self, e):
-        self.n.value += 1
-        return self.n.value
 
     async def slow_inc(self, e):
         _record(f"slow_inc {e.callback_id}")
         await asyncio.sleep(0.6)
         self.n.value += 1
         return self.n.value
-
-    def later(self, e):
-        """A change pushed by the server after the reply (from a thread)."""
-
-        def work():
-            time.sleep(0.2)
-            self.n.value = 100
-
-        threading.Thread(target=work, daemon=True).start()
 
 
 # -- a copy of /work/shared/workloads/typing_app.py ------------------------------------------------
@@ -424,14 +416,7 @@ class RouterSite(Tag.App):
 
 
 # -- the demo (examples/demo.py), imported by path ----------------------------------------------------
-def _load_demo():
-    spec = importlib.util.spec_from_file_location("htag_demo_example", ROOT / "examples" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Demo
-
-
 def __getattr__(name):
     if name == "Demo":  # loaded on demand: the other apps do not need examples/
-        return _load_demo()
+        return _load(ROOT / "examples" / "demo.py", "htag_demo_example").Demo
     raise AttributeError(name)
