@@ -48,16 +48,6 @@ async def another_session_clicks(client) -> None:
     assert reply["result"] == 1
 
 
-async def until_reply(client, callback_id: str, timeout: float = 10.0) -> tuple[list[dict], dict]:
-    """(frames before it, the frame answering `callback_id`)."""
-    before = []
-    while True:
-        frame = await client.recv(timeout)
-        if frame.get("callback_id") == callback_id:
-            return before, frame
-        before.append(frame)
-
-
 def test_a_blocked_callback_leaves_other_sessions_pages_and_files_served(serve, browser):
     s = serve("Blocking")
     one, two = browser(s.url), browser(s.url)
@@ -72,7 +62,7 @@ def test_a_blocked_callback_leaves_other_sessions_pages_and_files_served(serve, 
         await another_session_clicks(two)
         assert "block ended" not in s.records(), "all of that was served while the callback blocked"
         release(s)
-        _, blocked = await until_reply(one, blocked_id)
+        _, blocked = await one.reply(blocked_id, 10)
         assert blocked["action"] == "update" and blocked["result"] == "unblocked"
 
     run(scenario())
@@ -143,7 +133,7 @@ def test_a_blocking_step_of_a_generator_callback_leaves_the_server_serving(serve
         await another_session_clicks(two)
         assert "steps ended" not in s.records()
         release(s)
-        before, done = await until_reply(one, steps_id)
+        before, done = await one.reply(steps_id, 10)
         assert any('<span id="count">5</span>' in str(f.get("updates")) for f in before), "the yield's frame"
         assert '<span id="count">6</span>' in str(done["updates"])
 
