@@ -68,10 +68,8 @@ def test_a_blocked_callback_leaves_other_sessions_pages_and_files_served(serve, 
     run(scenario())
 
 
-def test_later_events_of_the_session_wait_their_turn(serve, browser):
-    s = serve("Blocking")
-    b = browser(s.url)
-    b.load()
+def test_later_events_of_the_session_wait_their_turn(opened):
+    s, b = opened("Blocking")
 
     async def scenario():
         await b.connect()
@@ -93,10 +91,8 @@ def test_later_events_of_the_session_wait_their_turn(serve, browser):
     run(scenario())
 
 
-def test_a_callback_past_its_timeout_is_answered_and_the_session_refuses_events_until_it_ends(serve, browser):
-    s = serve("Blocking", callback_timeout=1.0)
-    b = browser(s.url)
-    b.load()
+def test_a_callback_past_its_timeout_is_answered_and_the_session_refuses_events_until_it_ends(opened):
+    s, b = opened("Blocking", callback_timeout=1.0)
 
     async def scenario():
         await b.connect()
