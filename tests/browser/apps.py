@@ -3,50 +3,42 @@
 import asyncio
 import importlib.util
 import json
-import os
 import threading
 import time
 from pathlib import Path
 
-from htag import State, Tag, prevent
+from htag import Router, State, Tag, prevent
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _record(line: str) -> None:
-    """Appends a line to the server's record file (the test reads it: what Python really ran)."""
-    path = os.environ.get("HTAG_TEST_LOG")
-    if path:
-        with open(path, "a") as f:
-            f.write(line + "\n")
+def _load(path: Path, name: str):
+    """The module at `path`, imported as `name` (this module is `apps` in its server process,
+    the name of tests/server/apps.py too)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-class Counter(Tag.App):
+server_apps = _load(ROOT / "tests" / "server" / "apps.py", "server_apps")
+_record = server_apps._record  # appends a line to $HTAG_TEST_LOG: what Python really ran
+
+
+class Counter(server_apps.Counter):
+    """tests/server/apps.py's Counter, with a change the server pushes after the reply (from a
+    thread) and a reply that comes late."""
+
     def init(self):
-        self.n = State(0)
-        Tag.span(self.n, _id="count")
-        Tag.button("inc", _id="inc", _onclick=self.inc)
-        Tag.button("later", _id="later", _onclick=self.later)
+        super().init()
+        Tag.button("later", _id="later", _onclick=self.later_from_thread)
         Tag.button("slow inc", _id="slowinc", _onclick=self.slow_inc)
-
-    def inc(self, e):
-        self.n.value += 1
-        return self.n.value
 
     async def slow_inc(self, e):
         _record(f"slow_inc {e.callback_id}")
         await asyncio.sleep(0.6)
         self.n.value += 1
         return self.n.value
-
-    def later(self, e):
-        """A change pushed by the server after the reply (from a thread)."""
-
-        def work():
-            time.sleep(0.2)
-            self.n.value = 100
-
-        threading.Thread(target=work, daemon=True).start()
 
 
 # -- a copy of /work/shared/workloads/typing_app.py ------------------------------------------------
@@ -396,15 +388,35 @@ class Slow(Tag.App):
         self.status.value = "done"
 
 
+# -- the hash Router (test_router_browser.py) ------------------------------------------------------
+# a path segment with quotes, markup, a JS line separator, non-ASCII and a percent sign
+HOSTILE_ID = "\"<b>x<script>alert(1)\u2028'é%41"
+
+
+class RouterHome(Tag.div):
+    def init(self):
+        Tag.h1("home")
+        Tag.a("to user 3", _href="#/users/3", _id="link3")
+
+
+class RouterUser(Tag.div):
+    def init(self, id):
+        Tag.h1(f"user {id}", _id="title")
+
+
+class RouterSite(Tag.App):
+    def init(self):
+        self.router = Router()
+        self.router.add_route("/", RouterHome)
+        self.router.add_route("/users/:id", RouterUser)
+        Tag.p(lambda: f"path={self.router.path.value}", _id="path")
+        Tag.button("go 5", _id="go5", _onclick=lambda e: self.router.navigate("/users/5"))
+        Tag.button("hostile", _id="hostile", _onclick=lambda e: self.router.navigate("/users/" + HOSTILE_ID))
+        self <= self.router  # noqa: B015 - htag's append operator
+
+
 # -- the demo (examples/demo.py), imported by path ----------------------------------------------------
-def _load_demo():
-    spec = importlib.util.spec_from_file_location("htag_demo_example", ROOT / "examples" / "demo.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Demo
-
-
 def __getattr__(name):
     if name == "Demo":  # loaded on demand: the other apps do not need examples/
-        return _load_demo()
+        return _load(ROOT / "examples" / "demo.py", "htag_demo_example").Demo
     raise AttributeError(name)

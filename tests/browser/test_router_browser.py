@@ -1,134 +1,40 @@
 """`Router` in a real Chromium: the first page comes from the URL's fragment, links and
 `navigate()` switch pages and the address bar, back/forward and reload (F5) work, and a
-hostile path stays text. The app and its server are this module's own fixtures."""
+hostile path stays text. The app is `apps.RouterSite`."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
-import subprocess
-import sys
-import textwrap
-import time
-from types import SimpleNamespace
+import importlib.util
+from pathlib import Path
 
-import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-sync"]
-TIMEOUT_MS = 10_000
 
-APP = """
-from htag import Router, Tag
-
-
-class Home(Tag.div):
-    def init(self):
-        Tag.h1("home")
-        Tag.a("to user 3", _href="#/users/3", _id="link3")
+def _hostile_id() -> str:
+    # apps.py by its path: the name `apps` is tests/server/apps.py's too
+    spec = importlib.util.spec_from_file_location("browser_apps", Path(__file__).with_name("apps.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.HOSTILE_ID
 
 
-class User(Tag.div):
-    def init(self, id):
-        Tag.h1(f"user {id}", _id="title")
-
-
-class Site(Tag.App):
-    def init(self):
-        self.router = Router()
-        self.router.add_route("/", Home)
-        self.router.add_route("/users/:id", User)
-        Tag.p(lambda: f"path={self.router.path.value}", _id="path")
-        Tag.button("go 5", _id="go5", _onclick=lambda e: self.router.navigate("/users/5"))
-        Tag.button("hostile", _id="hostile", _onclick=lambda e: self.router.navigate(HOSTILE))
-        self <= self.router
-
-
-HOSTILE = "/users/" + HOSTILE_ID
-"""
-# a path segment with quotes, markup, a JS line separator, non-ASCII and a percent sign
-HOSTILE_ID = "\"<b>x<script>alert(1)\u2028'é%41"
-APP = APP.replace("HOSTILE_ID", repr(HOSTILE_ID))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def router_server(tmp_path_factory):
-    """`WebApp(Site).run()` on Granian, in its own process group: `.url`, `.log`."""
-    root = tmp_path_factory.mktemp("router_app")
-    (root / "router_app.py").write_text(textwrap.dedent(APP))
-    port = free_port()
-    code = (
-        f"import sys; sys.path.insert(0, {str(root)!r}); import router_app; from htag import WebApp; "
-        f"WebApp(router_app.Site, secret_key='router-test').run(port={port}, open_browser=False)"
-    )
-    log = open(root / "server.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(url + "/favicon.ico", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("router server did not start:\n" + (root / "server.log").read_text())
-        time.sleep(0.05)
-    yield SimpleNamespace(url=url, log=root / "server.log")
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def router_browser(playwright_instance):
-    # `playwright_instance` (tests/browser/conftest.py) skips when Chromium or playwright is missing
-    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    yield browser
-    browser.close()
+HOSTILE_ID = _hostile_id()
 
 
 @pytest.fixture
-def open_site(router_browser, router_server):
-    contexts, errors = [], []
-
-    def open_(fragment: str = ""):
-        context = router_browser.new_context()
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(router_server.url + "/" + fragment)
-        return page
-
-    yield open_
-    for context in contexts:
-        context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
-    log = router_server.log.read_text()
+def open_site(servers, open_page):
+    """`open_site(fragment)`: a page of `apps.RouterSite` (tests/browser/conftest.py's server
+    and browser) at `/` + fragment; the server logs no traceback and refuses nothing."""
+    server = servers("RouterSite")
+    yield lambda fragment="": open_page(server, "/" + fragment)
+    log = server.log.read_text()
     assert "Traceback" not in log and "refused" not in log, log
 
 
 def expect_text(page, selector: str, text: str) -> None:
     from playwright.sync_api import expect
 
-    expect(page.locator(selector)).to_have_text(text, timeout=TIMEOUT_MS)
+    expect(page.locator(selector)).to_have_text(text)  # within conftest's TIMEOUT_MS
 
 
 def test_first_page_comes_from_the_fragment(open_site):

@@ -15,7 +15,7 @@ from harness import wait_for
 from htag import Tag
 from htag.server.sessions import SessionManager
 
-from ._support import compare, serve_app
+from ._support import client_of, serve_app
 
 
 class Ticker(Tag.App):
@@ -60,8 +60,7 @@ def test_an_app_built_on_a_running_loop_mounts_when_served_too():
 
 def test_hooks_of_tags_added_or_removed_in_a_callback_run_at_once(tmp_path):
     async def scenario(url):
-        client = compare.Client(url, ours=True)
-        try:
+        async with client_of(url) as client:
             await client.load("/")
             reply = await client.event("add", "click")
             assert reply["action"] == "update"
@@ -71,8 +70,6 @@ def test_hooks_of_tags_added_or_removed_in_a_callback_run_at_once(tmp_path):
             await client.event("thread", "click")  # a tag added by another thread
             await client.until("loaded threaded")  # its hook went to the session's loop
             return client.page.text()
-        finally:
-            await client.close()
 
     with serve_app("lifecycle", tmp_path) as server:
         text = asyncio.run(scenario(server.url))
@@ -82,7 +79,7 @@ def test_hooks_of_tags_added_or_removed_in_a_callback_run_at_once(tmp_path):
 @pytest.fixture
 def record_file(tmp_path, monkeypatch):
     path = tmp_path / "records.txt"
-    monkeypatch.setenv("HTAG_TEST_LOG", str(path))  # read by _apps.record in the server process
+    monkeypatch.setenv("HTAG_TEST_LOG", str(path))  # read by apps.record in the server process
     return path
 
 
@@ -92,16 +89,13 @@ def lines(path):
 
 def test_async_on_destroy_is_awaited_when_a_session_is_discarded(tmp_path, record_file):
     async def scenario(url):
-        client = compare.Client(url, ours=True)
-        try:
+        async with client_of(url) as client:
             await client.load("/")
             await client.ws.close()
             client.ws = None
             # `?n`: a new session, the old one is discarded (same-origin navigation)
             response = await client.http.get("/?n", headers={"Sec-Fetch-Site": "same-origin"})
             assert response.status_code == 200
-        finally:
-            await client.close()
 
     with serve_app("lifecycle", tmp_path) as server:
         asyncio.run(scenario(server.url))

@@ -3,10 +3,10 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from htag import Event, Tag
 from htag.server import Event as ServerEvent
+
+from ._support import reply_to_click
 
 
 def test_event_from_an_htag2_message():
@@ -54,16 +54,8 @@ def test_item_reads_form_fields_first_then_attributes():
     assert e["name"] == "submit" and e["id"] == form.id and e["nope"] is None
 
 
-def test_over_a_websocket_an_object_payload_is_the_value(opened):
-    _server, client = opened("EventProbe")
-
-    async def go():
-        await client.connect()
-        _, reply = await client.event("probe", "click", {"a": 1, "b": "two"})
-        await client.ws.close()
-        return reply["result"]
-
-    result = asyncio.run(go())
+def test_over_a_websocket_an_object_payload_is_the_value(tmp_path):
+    result = reply_to_click("event_probe", "probe", {"a": 1, "b": "two"}, tmp_path)["result"]
     assert result == {
         "value": {"a": 1, "b": "two"},
         "id": "probe",
@@ -75,13 +67,5 @@ def test_over_a_websocket_an_object_payload_is_the_value(opened):
     }
 
 
-def test_over_a_websocket_a_sent_value_is_the_value(opened):
-    _server, client = opened("EventProbe")
-
-    async def go():
-        await client.connect()
-        _, reply = await client.event("valued", "click", {"value": "x"})
-        await client.ws.close()
-        return reply["result"]
-
-    assert asyncio.run(go())["value"] == "x"
+def test_over_a_websocket_a_sent_value_is_the_value(tmp_path):
+    assert reply_to_click("event_probe", "valued", {"value": "x"}, tmp_path)["result"]["value"] == "x"

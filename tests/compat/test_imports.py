@@ -10,6 +10,8 @@ import pytest
 
 import htag
 
+from ._support import reply_to_click
+
 
 def run(code: str) -> str:
     """Runs `code` in a fresh interpreter (imports are process-wide state)."""
@@ -139,15 +141,6 @@ def test_help_reads_well():
     assert "htag 2" in htag.Event.__doc__
 
 
-def test_current_request_is_set_while_serving(opened):
-    import asyncio
-
-    _server, client = opened("RequestProbe")
-
-    async def go():
-        await client.connect()
-        _, reply = await client.event("probe", "click", {})
-        await client.ws.close()
-        return reply["result"]
-
-    assert asyncio.run(go()) == {"init": "Request", "callback": "WebSocket"}
+def test_current_request_is_set_while_serving(tmp_path):
+    reply = reply_to_click("current_request_probe", "probe", {}, tmp_path)
+    assert reply["result"] == {"init": "Request", "callback": "WebSocket"}

@@ -7,24 +7,22 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 from harness import wait_for
 from starlette.requests import Request
 
 from htag import Tag, current_request
 from htag.server.sessions import SessionManager
 
-from ._support import compare, serve_app
+from ._support import client_of, serve_app
 
 
 def test_request_in_init_and_on_mount_on_a_real_server(tmp_path):
     async def scenario(url):
-        client = compare.Client(url, ours=True)
-        try:
+        async with client_of(url) as client:
             response = await client.load("/")
             assert response.status_code == 200, response.text[-500:]
             return client.page.text()
-        finally:
-            await client.close()
 
     with serve_app("request_probe", tmp_path) as server:
         text = asyncio.run(scenario(server.url))
@@ -36,10 +34,10 @@ def test_request_in_init_and_on_mount_on_a_real_server(tmp_path):
 
 def test_a_task_started_by_on_mount_reads_the_request_after_the_page(tmp_path, monkeypatch):
     records = tmp_path / "records.txt"
-    monkeypatch.setenv("HTAG_TEST_LOG", str(records))  # read by _apps.record in the server
+    monkeypatch.setenv("HTAG_TEST_LOG", str(records))  # read by apps.record in the server
 
     with serve_app("request_probe", tmp_path) as server:
-        page = compare.httpx.get(server.url + "/", headers={"X-Probe": "p1"})  # no WebSocket
+        page = httpx.get(server.url + "/", headers={"X-Probe": "p1"})  # no WebSocket
         assert page.status_code == 200
         wait_for(lambda: records.exists() and records.read_text().strip() != "")
     assert records.read_text().splitlines() == ["task: Request / p1"]
@@ -47,8 +45,7 @@ def test_a_task_started_by_on_mount_reads_the_request_after_the_page(tmp_path, m
 
 def test_host_session_is_request_session(tmp_path):
     async def scenario(url):
-        client = compare.Client(url, ours=True)
-        try:
+        async with client_of(url) as client:
             await client.http.get("/login", follow_redirects=False)  # the host writes its session
             assert "session" in client.http.cookies
             await client.load("/app/")
@@ -59,8 +56,6 @@ def test_host_session_is_request_session(tmp_path):
             again = await client.event("who", "click")
             cookies = set(client.http.cookies.keys())
             return shown, reply, whoami, again, cookies
-        finally:
-            await client.close()
 
     with serve_app("host", tmp_path) as server:
         shown, reply, whoami, again, cookies = asyncio.run(scenario(server.url))

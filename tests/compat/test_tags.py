@@ -121,13 +121,16 @@ def test_id_reads_back_what_was_set():
     assert Tag.div(_id="given").id == "given"
 
 
-def test_set_id_still_finds_the_tag_for_events():
-    class Main(App):
-        def init(self):
-            self.box = Tag.div()
-            self.add(self.box)
+class BoxApp(App):
+    """An App holding one empty div, `box`."""
 
-    app = Main()
+    def init(self):
+        self.box = Tag.div()
+        self.add(self.box)
+
+
+def test_set_id_still_finds_the_tag_for_events():
+    app = BoxApp()
     app.box.id = "main"
     assert app.find_tag("main") is app.box
     assert app.find_tag(app.box._hid) is app.box
@@ -142,12 +145,7 @@ def test_removing_what_is_not_a_child_does_nothing():
 
 
 def test_call_js_takes_htag2s_keyword():
-    class Main(App):
-        def init(self):
-            self.box = Tag.div()
-            self.add(self.box)
-
-    app = Main()
+    app = BoxApp()
     app.render_page()
     app.box.call_js(script="window.x = 1")
     assert "window.x = 1" in str(app.next_frame())

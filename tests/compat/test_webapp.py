@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from harness import interrupt
+from harness import interrupt, wait_until_served
 
 from htag import App, Tag, WebApp
 
@@ -56,28 +56,20 @@ def test_run_with_htag2_uvicorn_options_serves(tmp_path):
     # htag 2's WebApp.run(**kwargs) handed kwargs to uvicorn.run
     import subprocess
     import sys
-    import time
 
-    from .conftest import HERE, helpers
+    from ._support import APPS, compare
 
-    port = helpers.free_port()
+    port = compare.free_port()
     code = (
-        f"import sys; sys.path.insert(0, {str(HERE)!r}); import apps; from htag import WebApp; "
+        f"import sys; sys.path.insert(0, {str(APPS.parent)!r}); import apps; from htag import WebApp; "
         f"WebApp(apps.EventProbe, secret_key='k').run(port={port}, open_browser=False, "
         "proxy_headers=True, timeout_keep_alive=3)"
     )
-    out = open(tmp_path / "out.txt", "w")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline and status is None:
-            try:
-                status = httpx.get(f"http://127.0.0.1:{port}/", timeout=1).status_code
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        assert status == 200, (tmp_path / "out.txt").read_text()
-        assert "with uvicorn" in (tmp_path / "out.txt").read_text()
-    finally:
-        interrupt(proc, 10)
-        out.close()
+    log = tmp_path / "out.txt"
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-c", code], stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_until_served(f"http://127.0.0.1:{port}", proc, log)
+            assert "with uvicorn" in log.read_text()
+        finally:
+            interrupt(proc, 10)

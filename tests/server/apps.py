@@ -118,9 +118,13 @@ class FragileRender(Tag.App):
         return self.n.value
 
 
-def _released() -> bool:
-    """The test's go-ahead for a blocked callback: a file next to the record log."""
-    return os.path.exists(os.environ.get("HTAG_TEST_LOG", "") + ".go")
+def _block_until_released() -> None:
+    """Blocks this thread (time.sleep, as a slow query would) until the test's go-ahead, a
+    file next to the record log, exists (60 s at most)."""
+    go = os.environ.get("HTAG_TEST_LOG", "") + ".go"
+    deadline = time.monotonic() + 60
+    while not os.path.exists(go) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 class Blocking(Tag.App):
@@ -139,9 +143,7 @@ class Blocking(Tag.App):
 
     def block(self, e):
         _record("block started")
-        deadline = time.monotonic() + 60
-        while not _released() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _block_until_released()
         self.n.value = 777
         _record("block ended")
         return "unblocked"
@@ -178,9 +180,7 @@ class BlockingSteps(Blocking):
 
     def steps(self, e):
         _record("steps started")
-        deadline = time.monotonic() + 60
-        while not _released() and time.monotonic() < deadline:
-            time.sleep(0.01)
+        _block_until_released()
         self.n.value = 5
         yield
         self.n.value = 6

@@ -153,10 +153,14 @@ class Browser:
         cb = f"cb{self._n}"
         payload = dict(data or {}, callback_id=cb)
         await self.send({"id": tag_id, "event": name, "data": payload})
+        return await self.reply(cb)
+
+    async def reply(self, callback_id: str, timeout: float = 5) -> tuple[list, dict]:
+        """(frames received before the reply to `callback_id`, that reply)."""
         before = []
         while True:
-            frame = await self.recv()
-            if frame.get("callback_id") == cb:
+            frame = await self.recv(timeout)
+            if frame.get("callback_id") == callback_id:
                 return before, frame
             before.append(frame)
 

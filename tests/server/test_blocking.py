@@ -28,14 +28,24 @@ def release(server) -> None:
     server.log.with_name(server.log.name + ".go").touch()
 
 
-async def until_reply(client, callback_id: str, timeout: float = 10.0) -> tuple[list[dict], dict]:
-    """(frames before it, the frame answering `callback_id`)."""
-    before = []
-    while True:
-        frame = await client.recv(timeout)
-        if frame.get("callback_id") == callback_id:
-            return before, frame
-        before.append(frame)
+def click(tag_id: str, n: int) -> dict:
+    return {"id": tag_id, "event": "click", "data": {"callback_id": f"{tag_id}{n}"}}
+
+
+async def start_blocking(client, server, tag_id: str, started: str) -> str:
+    """Clicks `tag_id`, whose callback blocks until `release(server)`, and waits until the
+    server logs `started`; returns the click's callback id."""
+    await client.send(click(tag_id, 0))
+    await asyncio.to_thread(wait_for, lambda: started in server.records(), 20, started)
+    return f"{tag_id}0"
+
+
+async def another_session_clicks(client) -> None:
+    """Another session loads its page and clicks `inc`, and is answered."""
+    await asyncio.to_thread(client.load)
+    await client.connect()
+    _, reply = await client.event("inc")
+    assert reply["result"] == 1
 
 
 def test_a_blocked_callback_leaves_other_sessions_pages_and_files_served(serve, browser):
@@ -45,27 +55,21 @@ def test_a_blocked_callback_leaves_other_sessions_pages_and_files_served(serve, 
 
     async def scenario():
         await one.connect()
-        await one.send({"id": "block", "event": "click", "data": {"callback_id": "b1"}})
-        await asyncio.to_thread(wait_for, lambda: "block started" in s.records(), 20, "the callback")
+        blocked_id = await start_blocking(one, s, "block", "block started")
         # while it blocks: a page load, a static file, another session's click
         async with httpx.AsyncClient(base_url=s.url, timeout=10) as http:
             assert (await http.get("/favicon.ico")).status_code == 200
-        await asyncio.to_thread(two.load)
-        await two.connect()
-        _, reply = await two.event("inc")
-        assert reply["result"] == 1
+        await another_session_clicks(two)
         assert "block ended" not in s.records(), "all of that was served while the callback blocked"
         release(s)
-        _, blocked = await until_reply(one, "b1")
+        _, blocked = await one.reply(blocked_id, 10)
         assert blocked["action"] == "update" and blocked["result"] == "unblocked"
 
     run(scenario())
 
 
-def test_later_events_of_the_session_wait_their_turn(serve, browser):
-    s = serve("Blocking")
-    b = browser(s.url)
-    b.load()
+def test_later_events_of_the_session_wait_their_turn(opened):
+    s, b = opened("Blocking")
 
     async def scenario():
         await b.connect()
@@ -87,10 +91,8 @@ def test_later_events_of_the_session_wait_their_turn(serve, browser):
     run(scenario())
 
 
-def test_a_callback_past_its_timeout_is_answered_and_the_session_refuses_events_until_it_ends(serve, browser):
-    s = serve("Blocking", callback_timeout=1.0)
-    b = browser(s.url)
-    b.load()
+def test_a_callback_past_its_timeout_is_answered_and_the_session_refuses_events_until_it_ends(opened):
+    s, b = opened("Blocking", callback_timeout=1.0)
 
     async def scenario():
         await b.connect()
@@ -123,15 +125,11 @@ def test_a_blocking_step_of_a_generator_callback_leaves_the_server_serving(serve
 
     async def scenario():
         await one.connect()
-        await one.send({"id": "steps", "event": "click", "data": {"callback_id": "g"}})
-        await asyncio.to_thread(wait_for, lambda: "steps started" in s.records(), 20, "the step")
-        await asyncio.to_thread(two.load)
-        await two.connect()
-        _, reply = await two.event("inc")
-        assert reply["result"] == 1
+        steps_id = await start_blocking(one, s, "steps", "steps started")
+        await another_session_clicks(two)
         assert "steps ended" not in s.records()
         release(s)
-        before, done = await until_reply(one, "g")
+        before, done = await one.reply(steps_id, 10)
         assert any('<span id="count">5</span>' in str(f.get("updates")) for f in before), "the yield's frame"
         assert '<span id="count">6</span>' in str(done["updates"])
 
@@ -156,10 +154,6 @@ class Threads(Tag.App):
     def uses_loop(self, e):
         asyncio.get_running_loop()  # only on the loop's thread
         return "ok"
-
-
-def click(tag_id: str, n: int) -> dict:
-    return {"id": tag_id, "event": "click", "data": {"callback_id": f"{tag_id}{n}"}}
 
 
 def test_a_callback_runs_in_a_thread_until_it_has_been_quick_then_inline():

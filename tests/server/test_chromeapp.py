@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from harness import wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 HEADLESS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking"
@@ -123,15 +124,15 @@ def browser_pids(profile_root: Path) -> list[int]:
     return found
 
 
-def wait_for(predicate, timeout: float, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
+def wait_connected(tmp_path: Path, proc: subprocess.Popen[str]) -> None:
+    """Until the app records its connection, failing early if the script ends."""
+
+    def connected() -> bool:
         if proc.poll() is not None:
             raise AssertionError(f"the script ended early ({proc.returncode}):\n{proc.stdout.read()}")
-        time.sleep(0.1)
-    raise AssertionError("timed out")
+        return "connected" in records(tmp_path)
+
+    wait_for(connected, 30, "the window connected")
 
 
 def finish(proc: subprocess.Popen[str], timeout: float) -> str:
@@ -150,7 +151,7 @@ def finish(proc: subprocess.Popen[str], timeout: float) -> str:
 def test_closing_the_window_stops_the_server_and_destroys_the_session(tmp_path, server):
     proc = start(tmp_path, server)
     try:
-        wait_for(lambda: "connected" in records(tmp_path), 30, proc)
+        wait_connected(tmp_path, proc)
         profiles = list((tmp_path / "tmp").glob("htag-chromeapp-*"))
         assert len(profiles) == 1, "one temporary profile for the window"
         (pid,) = browser_pids(tmp_path / "tmp")
@@ -180,7 +181,7 @@ def test_closing_the_window_stops_the_server_and_destroys_the_session(tmp_path, 
 def test_ctrl_c_closes_the_window_too(tmp_path):
     proc = start(tmp_path)
     try:
-        wait_for(lambda: "connected" in records(tmp_path), 30, proc)
+        wait_connected(tmp_path, proc)
         assert len(browser_pids(tmp_path / "tmp")) == 1
         proc.send_signal(signal.SIGINT)  # Ctrl+C in the terminal (Granian's graceful stop)
         out = finish(proc, 15)

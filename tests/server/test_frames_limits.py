@@ -29,10 +29,8 @@ async def close_code(client) -> int:
 
 
 @pytest.mark.parametrize("server", ["granian", "uvicorn"])
-def test_a_message_over_the_limit_closes_the_socket_with_1009(serve, browser, server):
-    s = serve(server=server, max_message_size=LIMIT)
-    b = browser(s.url)
-    b.load()
+def test_a_message_over_the_limit_closes_the_socket_with_1009(opened, server):
+    _s, b = opened(server=server, max_message_size=LIMIT)
 
     async def scenario():
         await b.connect()
@@ -45,10 +43,8 @@ def test_a_message_over_the_limit_closes_the_socket_with_1009(serve, browser, se
     run(scenario())
 
 
-def test_a_message_at_the_limit_is_accepted(serve, browser):
-    s = serve(max_message_size=LIMIT)
-    b = browser(s.url)
-    b.load()
+def test_a_message_at_the_limit_is_accepted(opened):
+    _s, b = opened(max_message_size=LIMIT)
 
     async def scenario():
         await b.connect()
@@ -62,10 +58,8 @@ def test_a_message_at_the_limit_is_accepted(serve, browser):
     run(scenario())
 
 
-def test_binary_bytes_that_are_not_utf8_close_the_socket_with_1007(serve, browser):
-    s = serve()
-    b = browser(s.url)
-    b.load()
+def test_binary_bytes_that_are_not_utf8_close_the_socket_with_1007(opened):
+    _s, b = opened()
 
     async def scenario():
         await b.connect()
@@ -98,12 +92,10 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(opened):
 
 
 @pytest.mark.parametrize(("server", "code"), [("uvicorn", 1007), ("granian", 1005)])
-def test_a_text_frame_that_is_not_utf8_ends_the_socket_and_the_session_goes_on(serve, browser, server, code):
+def test_a_text_frame_that_is_not_utf8_ends_the_socket_and_the_session_goes_on(opened, server, code):
     """uvicorn closes with 1007; Granian 2.8 closes it itself with a close frame that has no
     code (the client sees 1005; docs/protocol.md: if this starts failing on Granian, update it)."""
-    s = serve(server=server)
-    b = browser(s.url)
-    b.load()
+    _s, b = opened(server=server)
 
     async def scenario():
         await b.connect()

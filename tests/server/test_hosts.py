@@ -96,10 +96,8 @@ def test_an_origin_with_another_scheme_is_refused(opened):
 
 
 @pytest.mark.parametrize("server", ["granian", "uvicorn"])
-def test_a_trusted_proxy_tells_the_scheme(serve, browser, server):
-    s = serve(server=server, run_options={"forwarded_allow_ips": "127.0.0.1"})
-    b = browser(s.url)
-    b.load()
+def test_a_trusted_proxy_tells_the_scheme(opened, server):
+    s, b = opened(server=server, run_options={"forwarded_allow_ips": "127.0.0.1"})
     proxied = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.0.0.1"}
 
     async def scenario():

@@ -6,9 +6,9 @@ import asyncio
 import logging
 import subprocess
 import sys
-import time
 
 import pytest
+from harness import wait_for
 
 from htag import App, WebApp
 from htag.server.logs import show_logs
@@ -17,13 +17,6 @@ from htag.server.logs import show_logs
 def console(server) -> str:
     server.out.flush()
     return server.log.with_suffix(".out").read_text()
-
-
-def wait_for(server, text: str, timeout: float = 10) -> str:
-    deadline = time.monotonic() + timeout
-    while text not in (out := console(server)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return out
 
 
 def test_the_missing_secret_warning_reaches_stderr_without_any_logging_setup():
@@ -44,7 +37,7 @@ def test_run_shows_sessions_connections_and_failing_callbacks_on_the_console(ope
         await b.ws.close()
 
     asyncio.run(scenario())
-    out = wait_for(s, "websocket of session")
+    out = wait_for(lambda: "websocket of session" in console(s) and console(s), 10, "the session's logs")
     assert "htag INFO session" in out and "created" in out and "established" in out
     assert "htag INFO websocket connected to session" in out and "htag INFO websocket of session" in out
     # the traceback the browser did not get is on the server console

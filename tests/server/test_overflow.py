@@ -9,19 +9,13 @@ import re
 import time
 
 import websockets
+from harness import wait_for
 
 from htag.server.connections import OUTBOX_SIZE, OVERFLOW_CLOSE_CODE, StreamConnection
 
 
 def run(coro):
     return asyncio.run(coro)
-
-
-async def wait_records(server, line: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while line not in server.records():
-        assert time.monotonic() < deadline, f"timed out waiting for {line!r}"
-        await asyncio.sleep(0.02)
 
 
 def test_an_overflowing_outbox_closes_the_websocket_with_a_code_and_the_client_resyncs(serve, browser):
@@ -32,7 +26,8 @@ def test_an_overflowing_outbox_closes_the_websocket_with_a_code_and_the_client_r
     async def scenario():
         await b.connect()
         await b.send({"id": "flood", "event": "click", "data": {"callback_id": "f"}})
-        await wait_records(s, "flood done")  # all pushed while the client read nothing
+        # all pushed while the client read nothing
+        await asyncio.to_thread(wait_for, lambda: "flood done" in s.records(), 30, "flood done")
         received = 0
         try:
             while True:

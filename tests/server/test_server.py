@@ -10,23 +10,27 @@ import httpx
 import orjson
 import pytest
 import websockets
+from harness import wait_for
 
 
 def run(coro):
     return asyncio.run(coro)
 
 
-def eventually(probe, timeout: float = 10.0):
-    """`probe()`'s first truthy result, polled until `timeout` (then an AssertionError)."""
-    deadline = time.monotonic() + timeout
-    while not (result := probe()):
-        assert time.monotonic() < deadline, f"still false after {timeout} s"
-        time.sleep(0.02)
-    return result
-
-
 def destroyed(server) -> list[str]:
     return [r for r in server.records() if r.startswith("destroy")]
+
+
+def reply_to(opened, tag_id: str, **options) -> tuple[list, dict]:
+    """A page of the Counter (WebApp options as given), connected, and one click on `tag_id`:
+    the frames received before the reply, and the reply."""
+    _s, b = opened(**options)
+
+    async def click():
+        await b.connect()
+        return await b.event(tag_id)
+
+    return run(click())
 
 
 def test_page_then_websocket_click(serve, browser):
@@ -146,7 +150,7 @@ def test_pure_http_fallback_round_trip(opened):
         polled = b.post({"action": "poll", "fallback": True}).json()["payloads"]
         return any('<span id="count">100</span>' in str(p) for p in polled)
 
-    eventually(polled_the_change)
+    wait_for(polled_the_change, what="the change polled")
 
 
 def test_sse_fallback_round_trip(opened):
@@ -170,19 +174,19 @@ def test_sse_fallback_round_trip(opened):
 def test_new_session_with_n_calls_on_destroy(opened):
     s, b = opened()
     b.load("/?n")
-    assert len(eventually(lambda: destroyed(s))) == 1
+    assert len(wait_for(lambda: destroyed(s), what="on_destroy called")) == 1
 
 
 def test_cap_on_unconnected_pages_evicts_the_oldest(serve, browser):
     s = serve(max_pending_pages=2)
     for _ in range(3):
         browser(s.url).load()
-    assert len(eventually(lambda: destroyed(s))) == 1
+    assert len(wait_for(lambda: destroyed(s), what="on_destroy called")) == 1
 
 
 def test_idle_sessions_expire(opened):
     s, _b = opened(session_timeout=1)
-    assert eventually(s.records, timeout=15)[0].startswith("destroy")
+    assert wait_for(s.records, 15, "on_destroy called")[0].startswith("destroy")
 
 
 def test_shutdown_calls_on_destroy(serve, browser):
@@ -221,15 +225,9 @@ def test_value_sync_before_callback(opened):
 
 
 def test_generator_callback_sends_intermediate_frames(opened):
-    _s, b = opened()
-
-    async def scenario():
-        await b.connect()
-        before, reply = await b.event("steps")
-        seen = [f["updates"]["count"] for f in before + [reply] if "updates" in f]
-        assert seen[:3] == [f'<span id="count">{1000 + i}</span>' for i in range(3)]
-
-    run(scenario())
+    before, reply = reply_to(opened, "steps")
+    seen = [f["updates"]["count"] for f in before + [reply] if "updates" in f]
+    assert seen[:3] == [f'<span id="count">{1000 + i}</span>' for i in range(3)]
 
 
 def test_failing_callback_debug_shows_traceback_and_session_goes_on(opened):
@@ -246,37 +244,19 @@ def test_failing_callback_debug_shows_traceback_and_session_goes_on(opened):
 
 
 def test_no_traceback_when_debug_is_false(opened):
-    _s, b = opened(debug=False)
-
-    async def scenario():
-        await b.connect()
-        _, reply = await b.event("boom")
-        assert reply["action"] == "error" and "traceback" not in reply
-        assert "kaboom" not in orjson.dumps(reply).decode()
-
-    run(scenario())
+    _, reply = reply_to(opened, "boom", debug=False)
+    assert reply["action"] == "error" and "traceback" not in reply
+    assert "kaboom" not in orjson.dumps(reply).decode()
 
 
 def test_sync_callback_returning_coroutine_is_an_error(opened):
-    _s, b = opened(debug=True)  # the message names the error in development mode
-
-    async def scenario():
-        await b.connect()
-        _, reply = await b.event("bad")
-        assert reply["action"] == "error" and "HtagEventError" in reply["message"]
-
-    run(scenario())
+    _, reply = reply_to(opened, "bad", debug=True)  # the message names the error in development mode
+    assert reply["action"] == "error" and "HtagEventError" in reply["message"]
 
 
 def test_request_is_available_in_callbacks(opened):
-    _s, b = opened()
-
-    async def scenario():
-        await b.connect()
-        _, reply = await b.event("session")
-        assert reply["result"] == "WebSocket"
-
-    run(scenario())
+    _, reply = reply_to(opened, "session")
+    assert reply["result"] == "WebSocket"
 
 
 def test_bad_input_is_refused_and_the_connection_goes_on(opened):
@@ -390,14 +370,8 @@ def test_parano_mode_obfuscates_frames(serve, browser):
 
 
 def test_uvicorn_also_serves(opened):
-    _s, b = opened(server="uvicorn")
-
-    async def scenario():
-        await b.connect()
-        _, reply = await b.event("inc")
-        assert reply["result"] == 1
-
-    run(scenario())
+    _, reply = reply_to(opened, "inc", server="uvicorn")
+    assert reply["result"] == 1
 
 
 def test_a_resent_event_is_not_run_twice(opened):
