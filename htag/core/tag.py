@@ -8,6 +8,7 @@ calls that tell the App's update engine what changed (see `engine.py`).
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -27,7 +28,9 @@ from .._core import (  # rust/src/tree/flags.rs
 from .classlist import ReactiveClass
 from .context import current_request
 from .css import scope_css
+from .errors import HtagError
 from .events import event_flags
+from .files import DOWNLOAD_OFFER, Download, DownloadSource
 from .html import HTML
 from .state import State, StateProxy
 from .statics import forget_class, render_statics, wire_statics
@@ -413,6 +416,18 @@ class GTag(_core.Node):
                 self._mark(F_EXTRA)
         return self
 
+    def download(self, data: DownloadSource, filename: str, media_type: str | None = None) -> None:
+        """Sends `data` to the browser as a file named `filename` (it saves it; the page stays):
+        bytes, a path, or a (sync or async) generator of bytes, streamed. `media_type`
+        defaults to a guess from `filename`. The server makes a one-time URL for it, bound to
+        this session and valid for `WebApp(download_timeout=...)` seconds (docs/security.md)."""
+        app = self.root
+        offer = app.__dict__.get(DOWNLOAD_OFFER) if app is not None else None
+        if offer is None:
+            raise HtagError("download() needs a tag of an App that htag's server serves")
+        url = offer(Download(data, filename, media_type))
+        self.call_js(f"htag.download({_js_string(url)})")
+
     def update(self, throttle: float | None = None) -> None:
         """Schedules a UI sync of this tag (default throttle 50 ms; 0 sends at once)."""
         with self._guard():
@@ -492,6 +507,11 @@ class GTag(_core.Node):
         app = self.root
         request = app._current_request if app is not None else None
         return request if request is not None else current_request.get()
+
+
+def _js_string(text: str) -> str:
+    """`text` as a JavaScript string literal (JSON, with `<` escaped for good measure)."""
+    return json.dumps(text).replace("<", "\\u003c")
 
 
 _NO_NAME = object()

@@ -34,6 +34,8 @@ from ..core.context import current_request
 from ..core.statics import ASSETS_PATH
 from .connections import PollConnection, SendWatchdog
 from .dispatch import Dispatcher
+from .downloads import ROUTE as DOWNLOAD_ROUTE
+from .downloads import Downloads, download_endpoint, offer_function
 from .fallback_endpoints import event_endpoint, stream_endpoint
 from .health import health_endpoint, metrics_endpoint
 from .metrics import METRICS
@@ -122,6 +124,8 @@ class WebApp:
         event_rate: float = 100.0,
         event_burst: float = 200.0,
         callback_timeout: float | None = 60.0,
+        max_upload_size: int = 100 << 20,
+        download_timeout: float = 60.0,
     ) -> None:
         self.sessions = SessionManager(
             target, on_instance, max_sessions, session_timeout, max_pending_pages, pending_page_timeout
@@ -139,11 +143,11 @@ class WebApp:
         self.dev_reload = False
         self.exit_on_disconnect = False
         self.on_last_disconnect: Callable[[], None] | None = None
-        self.protocol = Protocol(self.dispatcher, throttle)
+        self.protocol = Protocol(self.dispatcher, throttle, max_upload_size, max_message_size)
         self.protocol.on_idle = self._last_connection_closed
         # a discarded session's App is let go at once, not at the next sweep (up to 30 s later): under
         # churn, the Apps waiting for it would hold memory far beyond the session cap
-        self.sessions.on_discard = lambda session: self.protocol.forget_app(session.app)
+        self.sessions.on_discard = self._discarded
         self._janitor: asyncio.Task[None] | None = None
         self._closing: asyncio.Future[None] | None = None
         self.socket_tasks: set[asyncio.Task[Any]] = set()  # the WebSocket handlers still running
@@ -158,6 +162,8 @@ class WebApp:
             )
             secret = secrets.token_urlsafe(32)
         self._secret = secret
+        self.downloads = Downloads(secret, download_timeout)
+        self.protocol.download_offer = offer_function(self)
         self._https_only = https_only
         self._app: Starlette | None = None
         self.static_assets = StaticAssets()
@@ -186,6 +192,7 @@ class WebApp:
                     Route("/event", answering(partial(event_endpoint, self)), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
                     Route(f"/{ASSETS_PATH}{{name}}", self.static_asset, methods=["GET"]),
+                    Route(DOWNLOAD_ROUTE, answering(partial(download_endpoint, self)), methods=["GET"]),
                     Route("/_htag/health", partial(health_endpoint, self), methods=["GET"]),
                     Route("/_htag/metrics", partial(metrics_endpoint, self), methods=["GET"]),
                     Route("/favicon.ico", self.favicon, methods=["GET"]),
@@ -351,8 +358,11 @@ class WebApp:
         if self.refusal_log.allow():
             logger.warning("%s refused: %d sessions, all connected", what, self.sessions.max_sessions)
 
-    def within_rate(self, session: Session) -> bool:
-        """Every message a session sends counts (events, pings, malformed ones alike)."""
+    def within_rate(self, session: Session, message: Any = None) -> bool:
+        """Every message a session sends counts (events, pings, malformed ones alike), but the
+        chunks of its uploads (bounded by `max_upload_size`, paced by acknowledgements)."""
+        if self.protocol.uploads.is_live_chunk(session, message):
+            return True
         limiter = session.limiter
         if limiter is None:
             limiter = session.limiter = RateLimiter(self.event_rate, self.event_burst)
@@ -362,6 +372,12 @@ class WebApp:
         if self.refusal_log.allow():
             logger.warning("message flood from session %s: messages refused", session.sid[:8])
         return False
+
+    def _discarded(self, session: Session) -> None:
+        self.protocol.forget_app(session.app)
+        self.downloads.forget_session(session.sid)
+        for transfer in list(session.uploads.values()):
+            self.protocol.uploads.drop(session, transfer, "its session ended")
 
     def _last_connection_closed(self) -> None:
         if self.exit_on_disconnect and self.on_last_disconnect is not None:
@@ -384,5 +400,7 @@ class WebApp:
                         poller.close()
                 live = {id(s.app) for s in self.sessions.all()} | {id(self.sessions.shared)}
                 self.protocol.forget_apps_except(live)
+                self.protocol.uploads.expire(self.sessions.all())
+                self.downloads.expire()
             except Exception:
                 logger.exception("session sweep failed")

@@ -84,6 +84,7 @@ function onDrop(why) {
 function abandonPending() {
   var queued = new Set(outbox.map(function (m) { return m.data && m.data.callback_id; }));
   pending.forEach(function (p, cid) { if (!queued.has(cid)) settle(cid, undefined, true); });
+  uploads.clear(); // the server drops them with the connection
 }
 
 /* htag 2's window.fallback() (and fallback_pure_http()): user JS leaves the
