@@ -404,7 +404,19 @@ def _load_demo():
     return module.Demo
 
 
+def _load_file_apps():
+    """The upload/download apps the server tests serve too (tests/server/file_apps.py)."""
+    spec = importlib.util.spec_from_file_location(
+        "htag_file_apps", ROOT / "tests" / "server" / "file_apps.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def __getattr__(name):
     if name == "Demo":  # loaded on demand: the other apps do not need examples/
         return _load_demo()
+    if name in ("Files", "AsyncFiles"):
+        return getattr(_load_file_apps(), name)
     raise AttributeError(name)
