@@ -425,7 +425,8 @@ class GTag(_core.Node):
         offer = app.__dict__.get(DOWNLOAD_OFFER) if app is not None else None
         if offer is None:
             raise HtagError("download() needs a tag of an App that htag's server serves")
-        url = offer(Download(data, filename, media_type))
+        # the request being answered (a callback's), else the App's latest (a thread of its own)
+        url = offer(Download(data, filename, media_type), current_request.get() or app._current_request)
         self.call_js(f"htag.download({_js_string(url)})")
 
     def update(self, throttle: float | None = None) -> None:

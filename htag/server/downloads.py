@@ -27,7 +27,6 @@ from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
-from ..core.context import current_request
 from ..core.errors import HtagError
 from ..core.files import Download
 from .sessions import Session
@@ -146,14 +145,13 @@ async def logged(source: Any, filename: str) -> AsyncIterator[bytes]:
         logger.exception("the generator of download %r failed", filename)
 
 
-def offer_function(web: WebApp) -> Callable[[Download], str]:
-    """What `Tag.download` calls: binds the download to the session being served."""
+def offer_function(web: WebApp) -> Callable[[Download, Any], str]:
+    """What `Tag.download` calls: binds the download to the session of `request`."""
 
-    def offer(download: Download) -> str:
-        request = current_request.get()
+    def offer(download: Download, request: Any) -> str:
         session = web.session_of(request) if request is not None else None
         if session is None:
-            raise HtagError("download() works within a callback of a connected session")
+            raise HtagError("download(): no session to send it to (call it from a callback)")
         return web.downloads.offer(download, session)
 
     return offer

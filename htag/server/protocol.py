@@ -49,7 +49,7 @@ class Protocol:
         self.throttle = throttle
         self.uploads = UploadReceiver(self, max_upload_size, max_message_size)
         # installed on each App: `Tag.download` turns a Download into a URL (see webapp.py)
-        self.download_offer: Callable[[Any], str] | None = None
+        self.download_offer: Callable[[Any, Any], str] | None = None
         self.updaters: dict[int, Updater] = {}
         self.open_connections = 0
         self.on_idle: Callable[[], None] | None = None  # called when the last connection closes

@@ -404,6 +404,16 @@ def _load_demo():
     return module.Demo
 
 
+EXAMPLES = {"Uploader": ("upload.py", "Uploader"), "Downloader": ("download.py", "Downloader")}
+
+
+def _load_example(filename: str, name: str):
+    spec = importlib.util.spec_from_file_location(f"htag_example_{name}", ROOT / "examples" / filename)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
 def _load_file_apps():
     """The upload/download apps the server tests serve too (tests/server/file_apps.py)."""
     spec = importlib.util.spec_from_file_location(
@@ -419,4 +429,6 @@ def __getattr__(name):
         return _load_demo()
     if name in ("Files", "AsyncFiles"):
         return getattr(_load_file_apps(), name)
+    if name in EXAMPLES:
+        return _load_example(*EXAMPLES[name])
     raise AttributeError(name)

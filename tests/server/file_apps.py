@@ -3,6 +3,7 @@
 import asyncio
 import hashlib
 import os
+import threading
 
 from htag import Tag
 
@@ -36,7 +37,12 @@ class Files(Tag.App):
         Tag.button("bytes", _id="dl-bytes", _onclick=lambda e: self.download(pattern(300_000, 1), "data.bin"))
         Tag.button("gen", _id="dl-gen", _onclick=lambda e: self.download(self.chunks(), "génerated ✓.txt"))
         Tag.button("agen", _id="dl-agen", _onclick=lambda e: self.download(self.achunks(), "async.bin"))
+        Tag.button("later", _id="dl-later", _onclick=self.later)
         self.percents = []
+
+    def later(self, e):
+        """A download offered from a thread of the App's own, after the callback returned."""
+        threading.Thread(target=lambda: self.download(b"from a thread", "later.txt")).start()
 
     def inc(self, e):
         self.count.text = str(int(self.count.text) + 1)

@@ -384,6 +384,23 @@ def test_a_tampered_or_unknown_token_is_refused(files_server):
     assert b.http.get("/" + url).status_code == 200  # still valid: the forgeries did not use it
 
 
+def test_a_download_offered_from_a_thread_reaches_its_session(files_server):
+    _server, b = files_server()
+
+    async def scenario():
+        await b.connect()
+        before, frame = await b.event("dl-later")  # the thread may be done before the reply
+        frames = [*before, frame]
+        while not any(f.get("js") for f in frames):
+            frames.append(await b.recv())
+        await b.ws.close()
+        return next(f["js"][0] for f in frames if f.get("js"))
+
+    script = run(scenario())
+    url = re.fullmatch(r'htag\.download\("(_htag/dl/[^"]+)"\)', script).group(1)
+    assert b.http.get("/" + url).content == b"from a thread"
+
+
 def test_a_download_expires(files_server):
     _server, b = files_server(download_timeout=0.3)
     url = download_url(b, "dl-bytes")
