@@ -3,7 +3,8 @@
 Routes (relative to where it is mounted): `GET /` the page (here), `GET /ws` the WebSocket
 (`websocket_endpoint.py`), `GET /stream` + `POST /event` the SSE and pure-HTTP fallbacks
 (`fallback_endpoints.py`), `GET /_htag/htag.<hash>.js` the client, `GET /_htag/s/<digest>.css|.js`
-the App's statics, `GET /_htag/health` and `GET /_htag/metrics` (`health.py`). Sessions ride on
+the App's statics, `GET /_htag/health` and `GET /_htag/metrics` (`health.py`), `GET /_htag/dl/<token>`
+a download (`downloads.py`; uploads travel as messages, see `uploads.py`). Sessions ride on
 Starlette's signed cookie (`session_cookie.py`: a host app's session stays `request.session`).
 The routes stay thin: they check the request (`security`), find the session (`sessions`, through
 `WebApp.session_of` and `WebApp.admit`), and hand the connection and its messages to the protocol
@@ -100,6 +101,8 @@ class WebApp:
     Starlette application, mountable under a sub-path. `on_instance(app)` or
     `on_instance(app, request)` runs after each App is created; `debug=False` hides
     tracebacks from the browser; `parano=True` obfuscates the frames.
+    `max_upload_size` bounds the files of one upload (bytes); `download_timeout` is how long
+    a `Tag.download` URL stays valid (seconds). See docs/security.md for every limit.
     """
 
     def __init__(

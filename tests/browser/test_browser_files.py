@@ -178,3 +178,15 @@ def test_a_tampered_download_token_is_refused(page):
     refused = page.request.get(f"{base}/_htag/dl/{token_id}.{forged}")
     assert refused.status == 403 and "Traceback" not in refused.text()
     assert page.request.get(f"{base}/{url}").status == 200  # the real one was not used up
+
+
+@pytest.mark.app("Files", parano=True)
+def test_upload_in_parano_mode(page, tmp_path):
+    """Chunks are sized so that their message, obfuscated (base64 again), fits max_message_size."""
+    data = os.urandom(MB + MB // 2)
+    (tmp_path / "p.bin").write_bytes(data)
+    page.set_input_files("#up", str(tmp_path / "p.bin"))
+    expect(page.locator("#result")).to_have_text(
+        f"p.bin|application/octet-stream|{len(data)}|{sha(data)}|disk"
+    )
+    assert all(set(f) == {"raw"} for f in page.evaluate("window.__htag_frames"))  # obfuscated throughout

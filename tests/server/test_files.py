@@ -352,6 +352,7 @@ def test_download_of_bytes_once_and_only_by_its_session(files_server):
     assert r.content == pattern(300_000, 1)
     assert r.headers["content-disposition"] == 'attachment; filename="data.bin"'
     assert r.headers["content-type"] == "application/octet-stream"
+    assert r.headers["x-content-type-options"] == "nosniff" and r.headers["cache-control"] == "no-store"
     again = b.http.get("/" + url)
     assert again.status_code == 404 and "Traceback" not in again.text
 
