@@ -766,6 +766,10 @@ window.addEventListener('hashchange', function (ev) {
 
 var uploads = new Map(); // upload id -> {el, files, total}
 
+function isUploadMessage(m) {
+  return m.action === 'upload' || m.action === 'chunk' || m.action === 'upload_abort';
+}
+
 // The files an event brings: a file input's, or those dropped; null if none of these.
 function filesOf(el, ev) {
   if (ev && ev.type === 'drop' && ev.dataTransfer) return ev.dataTransfer.files;
@@ -1084,9 +1088,11 @@ function onDrop(why) {
 
 // Replies the server will never send (their connection is gone) resolve with undefined.
 function abandonPending() {
+  // uploads end with their connection (the server deletes their files): their messages go too
+  outbox = outbox.filter(function (m) { return !isUploadMessage(m); });
+  uploads.clear();
   var queued = new Set(outbox.map(function (m) { return m.data && m.data.callback_id; }));
   pending.forEach(function (p, cid) { if (!queued.has(cid)) settle(cid, undefined, true); });
-  uploads.clear(); // the server drops them with the connection
 }
 
 /* htag 2's window.fallback() (and fallback_pure_http()): user JS leaves the

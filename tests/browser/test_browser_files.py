@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from pathlib import Path
 
 import psutil
@@ -190,3 +191,25 @@ def test_upload_in_parano_mode(page, tmp_path):
         f"p.bin|application/octet-stream|{len(data)}|{sha(data)}|disk"
     )
     assert all(set(f) == {"raw"} for f in page.evaluate("window.__htag_frames"))  # obfuscated throughout
+
+
+def test_an_upload_cut_by_its_connection_leaves_the_session_working(open_page, servers, tmp_path):
+    server = servers.fresh("Files")  # its own: its log is read
+    page = open_page(server)
+    path = tmp_path / "huge.bin"
+    path.write_bytes(os.urandom(50 * MB))
+    page.evaluate(WATCH_PERCENT)
+    page.set_input_files("#up", str(path))
+    page.wait_for_function("() => window.__client_progress.length >= 3")  # some chunks are in
+    page.evaluate("window.fallback()")  # the WebSocket closes mid-upload; the client goes on over SSE
+    page.wait_for_function("() => window.htag.mode === 'sse'")
+    deadline = time.monotonic() + 10
+    while "ended: its connection closed" not in server.tail(200):
+        assert time.monotonic() < deadline, server.tail()
+        time.sleep(0.05)
+    assert "|" not in page.locator("#result").inner_text()  # the callback never ran
+    (tmp_path / "small.txt").write_bytes(b"after")
+    page.set_input_files("#up", str(tmp_path / "small.txt"))
+    expect(page.locator("#result")).to_have_text(f"small.txt|text/plain|5|{sha(b'after')}|memory")
+    page.click("#inc")
+    expect(page.locator("#count")).to_have_text("1")

@@ -82,9 +82,11 @@ function onDrop(why) {
 
 // Replies the server will never send (their connection is gone) resolve with undefined.
 function abandonPending() {
+  // uploads end with their connection (the server deletes their files): their messages go too
+  outbox = outbox.filter(function (m) { return !isUploadMessage(m); });
+  uploads.clear();
   var queued = new Set(outbox.map(function (m) { return m.data && m.data.callback_id; }));
   pending.forEach(function (p, cid) { if (!queued.has(cid)) settle(cid, undefined, true); });
-  uploads.clear(); // the server drops them with the connection
 }
 
 /* htag 2's window.fallback() (and fallback_pure_http()): user JS leaves the

@@ -12,6 +12,10 @@
 
 var uploads = new Map(); // upload id -> {el, files, total}
 
+function isUploadMessage(m) {
+  return m.action === 'upload' || m.action === 'chunk' || m.action === 'upload_abort';
+}
+
 // The files an event brings: a file input's, or those dropped; null if none of these.
 function filesOf(el, ev) {
   if (ev && ev.type === 'drop' && ev.dataTransfer) return ev.dataTransfer.files;
