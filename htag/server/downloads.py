@@ -158,6 +158,8 @@ def offer_function(web: WebApp) -> Callable[[Download, Any], str]:
 
 
 async def download_endpoint(web: WebApp, request: Request) -> Response:
+    if request.method != "GET":  # a HEAD (a link checker, a prefetch) must not use the token up
+        return PlainTextResponse("GET only", status_code=405, headers={"Allow": "GET"})
     found = web.downloads.take(request.path_params["token"], web.session_of(request))
     if isinstance(found, int):
         if web.refusal_log.allow():

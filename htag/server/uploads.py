@@ -181,7 +181,6 @@ class UploadReceiver:
             "session %s: upload of %d file(s), %d bytes, started", session.sid[:8], len(files), transfer.total
         )
         if transfer.done:  # only empty files: nothing to wait for
-            transfer.close()
             return self.run_event(session, conn, tag, event, data, request, files=transfer.files)
         session.uploads[uid] = transfer
         conn.push(transfer.ack())

@@ -134,6 +134,18 @@ def test_async_callback_reads_its_files_before_they_are_deleted(files_server):
     assert files_line(server) == f"files x.bin||{len(data)}|{sha(data)}|disk"
 
 
+def test_empty_files_need_no_chunk(files_server):
+    server, b = files_server()
+
+    async def scenario():
+        await b.connect()
+        return await upload(b, "up", [("empty.txt", "text/plain", b"")])
+
+    frames = run(scenario())
+    assert not any(f["action"] == "upload_ack" for f in frames)
+    assert files_line(server) == f"files empty.txt|text/plain|0|{sha(b'')}|memory"
+
+
 def test_drop_on_an_element_receives_the_files(files_server):
     server, b = files_server()
 
@@ -382,6 +394,7 @@ def test_a_tampered_or_unknown_token_is_refused(files_server):
     other_id = ("A" if token_id[0] != "A" else "B") + token_id[1:]
     assert b.http.get(f"/_htag/dl/{other_id}.{signature}").status_code == 403
     assert b.http.get("/_htag/dl/garbage").status_code == 404
+    assert b.http.head("/" + url).status_code == 405
     assert b.http.get("/" + url).status_code == 200  # still valid: the forgeries did not use it
 
 
