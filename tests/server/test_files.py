@@ -264,6 +264,28 @@ def output(server) -> list[str]:
     return server.log.with_suffix(".out").read_text().splitlines()
 
 
+def test_a_session_runs_four_uploads_at_once_at_most(files_server):
+    _server, b = files_server()
+
+    async def scenario():
+        await b.connect()
+        for n in range(4):
+            await b.send(announce(f"u{n}", "up", [("f", "", bytes(10))], cb=f"c{n}"))
+            assert (await b.recv())["action"] == "upload_ack"
+        await b.send(announce("u4", "up", [("f", "", bytes(10))], cb="c4"))
+        refused = await b.recv()
+        reply = await b.recv()
+        # one ends: there is room again
+        await b.send({"action": "upload_abort", "upload": "u0"})
+        await b.send(announce("u5", "up", [("f", "", bytes(10))], cb="c5"))
+        return refused, reply, await b.recv()
+
+    refused, reply, accepted = run(scenario())
+    assert refused["message"] == "upload refused: 4 uploads are already running"
+    assert reply["callback_id"] == "c4" and "4 uploads are already running" in str(reply["updates"])
+    assert accepted["action"] == "upload_ack" and accepted["upload"] == "u5"
+
+
 def server_processes(server) -> list[psutil.Process]:
     root = psutil.Process(server.proc.pid)
     return [root, *root.children(recursive=True)]
