@@ -51,6 +51,7 @@ class Files(Tag.App):
         percent = round(100 * e.loaded / e.total) if e.total else 100
         self.percent.text = f"{percent}%"
         self.percents.append(percent)
+        _record(f"progress {percent}")
         self.seen.text = " ".join(map(str, self.percents))
 
     def got(self, e):

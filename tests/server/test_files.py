@@ -112,14 +112,16 @@ def test_files_arrive_whole_in_acknowledged_chunks_with_progress(files_server):
     assert asked == [*((0, i * MAX_CHUNK) for i in range(6)), (1, 0)]
     assert all(a["size"] == MAX_CHUNK for a in acks if not a.get("done"))
     assert acks[-1] == {"action": "upload_ack", "upload": "u1", "done": True}
-    # the progress callback ran for each chunk, up to 100 %, and its updates came before the reply
-    html = "".join(str(f.get("updates")) for f in frames)
-    seen = re.findall(r'id="seen"[^>]*>([^<]*)<', html)
-    # (at most once per 1 % of the total: the 12345 bytes of the 6th chunk are less)
+    # the progress callback ran for each chunk, up to 100 % (at most once per 1 % of the total: the
+    # 12345 bytes of the 6th chunk are less), in order; it may have run in a thread, its updates
+    # then following the reply: its records tell
     total = len(big) + len(small)
     loaded = [(i + 1) * MAX_CHUNK for i in range(5)] + [total]
-    assert seen[-1].split() == [str(round(100 * n / total)) for n in loaded]
-    assert frames[-1]["action"] == "update" and "big.bin" in str(frames[-1]["updates"])
+    expected = [f"progress {round(100 * n / total)}" for n in loaded]
+    progress = eventually(
+        lambda: len(p := [r for r in server.records() if r.startswith("progress")]) >= len(expected) and p
+    )
+    assert progress == expected
 
 
 def test_async_callback_reads_its_files_before_they_are_deleted(files_server):
@@ -157,9 +159,18 @@ def test_drop_on_an_element_receives_the_files(files_server):
     assert files_line(server) == f"files d.txt|text/plain|7|{sha(b'dropped')}|memory"
 
 
+async def shown(b, frames: list, text: str) -> None:
+    """Waits until an update among `frames` (then among the next ones) shows `text`. A callback's
+    first runs are in a thread: what it changes may go out in an update of its own, before the reply."""
+    deadline = time.monotonic() + 10
+    while not any(text in str(f.get("updates")) for f in frames):
+        assert time.monotonic() < deadline, f"{text!r} never shown in {frames}"
+        frames.append(await b.recv())
+
+
 async def still_answers(b) -> None:
-    _before, reply = await b.event("inc")
-    assert '<span id="count">1</span>' in str(reply["updates"])
+    before, reply = await b.event("inc")
+    await shown(b, [*before, reply], '<span id="count">1</span>')
 
 
 def test_an_upload_over_the_limit_is_refused_before_any_byte(files_server):
@@ -168,6 +179,7 @@ def test_an_upload_over_the_limit_is_refused_before_any_byte(files_server):
     async def scenario():
         await b.connect()
         frames = await upload(b, "up", [("big", "", bytes(1001))])
+        await shown(b, frames, "refused: upload refused: 1001 bytes is over the limit")
         await still_answers(b)
         return frames
 
@@ -178,7 +190,6 @@ def test_an_upload_over_the_limit_is_refused_before_any_byte(files_server):
         "message": "upload refused: 1001 bytes is over the limit of 1000 bytes",
     }
     assert not any(f["action"] == "upload_ack" for f in frames)
-    assert "refused: upload refused: 1001 bytes is over the limit" in str(frames[-1]["updates"])
     assert not any(r.startswith("files") for r in server.records())
 
 
@@ -218,15 +229,16 @@ def test_a_bad_chunk_ends_its_upload_and_nothing_else(files_server, bad, why):
         frames = [await b.recv()]
         while frames[-1].get("callback_id") != "cb-up":
             frames.append(await b.recv())
+        await shown(b, frames, "refused: upload failed")
         # the upload is gone: a good chunk now is for an unknown upload
         await b.send(chunk("u1", ack, bytes(10)))
-        unknown = await b.recv()
+        while (unknown := await b.recv())["action"] != "upload_error":
+            pass  # updates of the App
         await still_answers(b)
         return frames, unknown
 
     frames, unknown = run(scenario())
     assert frames[0]["action"] == "upload_error" and why in frames[0]["message"], frames[0]
-    assert "refused: upload failed" in str(frames[-1]["updates"])
     assert unknown == {"action": "upload_error", "upload": "u1", "message": "unknown upload"}
 
 
@@ -246,8 +258,9 @@ def test_unknown_uploads_tags_and_malformed_announcements_are_refused(files_serv
         ):
             await b.send(message)
             answers.append(await b.recv())
-            if message.get("upload") in ("u3", "u4"):
-                await b.recv()  # the App is told too (its reply)
+            if message.get("upload") in ("u3", "u4"):  # the App is told too: its reply (and updates)
+                while (await b.recv()).get("callback_id") != message["data"]["callback_id"]:
+                    pass
         await still_answers(b)
         return answers
 
@@ -274,15 +287,19 @@ def test_a_session_runs_four_uploads_at_once_at_most(files_server):
             assert (await b.recv())["action"] == "upload_ack"
         await b.send(announce("u4", "up", [("f", "", bytes(10))], cb="c4"))
         refused = await b.recv()
-        reply = await b.recv()
+        frames = [await b.recv()]
+        while frames[-1].get("callback_id") != "c4":
+            frames.append(await b.recv())
+        await shown(b, frames, "4 uploads are already running")
         # one ends: there is room again
         await b.send({"action": "upload_abort", "upload": "u0"})
         await b.send(announce("u5", "up", [("f", "", bytes(10))], cb="c5"))
-        return refused, reply, await b.recv()
+        while (accepted := await b.recv())["action"] != "upload_ack":
+            pass  # updates of the App
+        return refused, accepted
 
-    refused, reply, accepted = run(scenario())
+    refused, accepted = run(scenario())
     assert refused["message"] == "upload refused: 4 uploads are already running"
-    assert reply["callback_id"] == "c4" and "4 uploads are already running" in str(reply["updates"])
     assert accepted["action"] == "upload_ack" and accepted["upload"] == "u5"
 
 
