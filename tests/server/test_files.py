@@ -351,6 +351,37 @@ def test_a_client_gone_mid_upload_leaves_no_temporary_file(files_server, tmp_pat
     )
 
 
+def test_temporary_files_are_deleted_when_the_callback_ends_or_a_chunk_is_refused(
+    files_server, tmp_path, monkeypatch
+):
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spool))
+    server, b = files_server("AsyncFiles")  # its callback awaits: the files live until it ends
+    data = pattern(6 * MAX_CHUNK)
+
+    async def scenario():
+        await b.connect()
+        await upload(b, "up", [("f", "", data)])
+        assert not spooled_files(server, spool)  # deleted by the time the reply left
+        await b.send(announce("u2", "up", [("g", "", data)], cb="c2"))
+        for _ in range(6):
+            while (ack := await b.recv())["action"] != "upload_ack":
+                pass
+            if ack["offset"] == 5 * MAX_CHUNK:  # on disk by now: this last chunk is refused
+                assert spooled_files(server, spool)
+                await b.send(dict(chunk("u2", ack, data), offset=0))
+            else:
+                await b.send(chunk("u2", ack, data))
+        while (frame := await b.recv()).get("callback_id") != "c2":
+            pass
+        return frame
+
+    run(scenario())
+    assert files_line(server) == f"files f||{len(data)}|{sha(data)}|disk"
+    eventually(lambda: not spooled_files(server, spool))
+
+
 def test_upload_over_pure_http(files_server):
     server, b = files_server()
     data = pattern(MAX_CHUNK + 7)
