@@ -31,6 +31,7 @@ SOURCES = [
     "preserve.js",  # scroll offsets, and focus/caret/selection of the focused element, kept across a morph
     "sync.js",  # htag:sync of form controls; the live ownership policy
     "events.js",  # htag_on, htag_event, callback ids and their Promises
+    "upload.js",  # files of file inputs and drops to the server, in acknowledged chunks; downloads
     "frames.js",  # applying server frames: statics, ops, updates, js, errors
     "transport.js",  # WebSocket, SSE, reconnect/backoff, outbox, send()
     "http.js",  # POST /event chain and pure-HTTP polling

@@ -629,7 +629,8 @@ function randomId() {
   return a[0].toString(36) + a[1].toString(36);
 }
 
-function sendEvent(id, name, data) {
+// `extra`: more keys of the message (an upload's announcement, see upload.js).
+function sendEvent(id, name, data, extra) {
   flushSyncs(); // the server must know the latest values before the callback runs
   var cid = randomId();
   var payload = Object.assign({}, data, { callback_id: cid });
@@ -639,7 +640,7 @@ function sendEvent(id, name, data) {
   return new Promise(function (resolve) {
     pending.set(cid, { resolve: resolve, focus: focus });
     updateInteracting();
-    send({ id: id, event: name, data: payload });
+    send(Object.assign({ id: id, event: name, data: payload }, extra));
   });
 }
 
@@ -702,14 +703,19 @@ function htag_on(el, ev, flags) {
     // A form submitted to a Python callback never also submits natively: the
     // navigation would reload the page and lose the callback's reply (and
     // races the event itself), with or without @prevent.
-    if ((flags & 1) || (ev.type === 'submit' && el && el.tagName === 'FORM')) ev.preventDefault();
+    // A drop is the page's, not the browser's (which would open the dropped file).
+    if ((flags & 1) || ev.type === 'drop' || (ev.type === 'submit' && el && el.tagName === 'FORM')) ev.preventDefault();
     if (flags & 2) ev.stopPropagation();
   }
   if (!el || el.nodeType !== 1) el = document.body; // <body onhashchange> runs with this === window
   var id = (el.dataset && el.dataset.htagId) || el.id;
   if (ev && ev.type === 'hashchange') lastHashSent = ev;
   dropSync(el); // the event carries the control's value itself
-  return sendEvent(id, ev ? ev.type : 'event', eventData(el, ev));
+  var data = eventData(el, ev);
+  var files = filesOf(el, ev);
+  if (files && files.length) return startUpload(el, id, ev ? ev.type : 'event', files, data);
+  if (files) data.files = [];
+  return sendEvent(id, ev ? ev.type : 'event', data);
 }
 
 // From user JS: data goes as given; non-objects go as `value` so the
@@ -744,6 +750,102 @@ window.addEventListener('hashchange', function (ev) {
     }
   }, 0);
 });
+
+// ==================== src/upload.js ===============================================
+/* upload.js -- files to the server, and downloads from it. A file input's
+   bound event (or a `drop` with files on an element whose ondrop is bound)
+   first announces the files ({action: 'upload'}, which carries the event and
+   its callback id); the server then asks for each chunk in turn
+   (`upload_ack`: file, offset, size), so that only one chunk is ever in
+   flight (backpressure on any transport). A chunk is base64 in JSON
+   ({action: 'chunk'}), read from the File with a FileReader. Once the last
+   one is in, the server runs the callback with `e.files`; its reply settles
+   the event's Promise. The element gets DOM events `htag:progress` ({loaded,
+   total}) after each acknowledged chunk and `htag:upload-error` ({message})
+   when the server refuses. See docs/protocol.md#files. */
+
+var uploads = new Map(); // upload id -> {el, files, total}
+
+function isUploadMessage(m) {
+  return m.action === 'upload' || m.action === 'chunk' || m.action === 'upload_abort';
+}
+
+// The files an event brings: a file input's, or those dropped; null if none of these.
+function filesOf(el, ev) {
+  if (ev && ev.type === 'drop' && ev.dataTransfer) return ev.dataTransfer.files;
+  if (el && el.tagName === 'INPUT' && el.type === 'file') return el.files;
+  return null;
+}
+
+function startUpload(el, id, name, files, data) {
+  var uid = randomId();
+  var list = Array.prototype.slice.call(files);
+  var total = list.reduce(function (sum, f) { return sum + f.size; }, 0);
+  uploads.set(uid, { el: el, files: list, total: total });
+  var announced = list.map(function (f) { return { name: f.name, type: f.type || '', size: f.size }; });
+  return sendEvent(id, name, data, { action: 'upload', upload: uid, files: announced });
+}
+
+function uploadSignal(el, name, detail) {
+  try { el.dispatchEvent(new CustomEvent(name, { detail: detail, bubbles: true })); } catch (e) { /* ignore */ }
+}
+
+// The server wants a chunk (or says it has everything).
+function onUploadAck(frame) {
+  var uid = frame.upload, u = uploads.get(uid);
+  if (!u) return;
+  if (frame.done) {
+    uploads.delete(uid);
+    uploadSignal(u.el, 'htag:progress', { loaded: u.total, total: u.total });
+    return;
+  }
+  var file = u.files[frame.file];
+  if (!file) { uploads.delete(uid); send({ action: 'upload_abort', upload: uid }); return; }
+  var loaded = frame.offset;
+  for (var i = 0; i < frame.file; i++) loaded += u.files[i].size;
+  uploadSignal(u.el, 'htag:progress', { loaded: loaded, total: u.total });
+  var reader = new FileReader();
+  reader.onload = function () {
+    if (!uploads.has(uid) || !state.connected) return; // dropped meanwhile: the server forgets it too
+    var text = String(reader.result);
+    send({ action: 'chunk', upload: uid, file: frame.file, offset: frame.offset, data: text.slice(text.indexOf(',') + 1) });
+  };
+  reader.onerror = function () {
+    console.error('htag: could not read ' + file.name + ': ' + reader.error);
+    uploads.delete(uid);
+    send({ action: 'upload_abort', upload: uid });
+  };
+  reader.readAsDataURL(file.slice(frame.offset, frame.offset + frame.size));
+}
+
+function onUploadError(frame) {
+  var u = uploads.get(frame.upload);
+  uploads.delete(frame.upload);
+  console.warn('htag: ' + frame.message);
+  if (u) uploadSignal(u.el, 'htag:upload-error', { message: frame.message });
+  if (frame.callback_id) settle(frame.callback_id, undefined, true);
+}
+
+// A drop target must accept the drag (dragover's default refuses it).
+document.addEventListener('dragover', function (ev) {
+  var t = ev.target;
+  var el = t && t.nodeType === 1 ? t.closest('[ondrop]') : null;
+  if (el && /htag_on\s*\(/.test(el.getAttribute('ondrop'))) {
+    ev.preventDefault();
+    if (ev.dataTransfer) ev.dataTransfer.dropEffect = 'copy';
+  }
+});
+
+// Tag.download(): the server's one-time URL, saved by the browser without leaving the page.
+function download(url) {
+  var a = document.createElement('a');
+  a.href = endpoint(url);
+  a.download = '';
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
 
 // ==================== src/frames.js ===============================================
 /* frames.js -- applies what the server sends. Frames are applied one after
@@ -781,6 +883,8 @@ function handleFrame(frame) {
     case 'reload': location.reload(); return;
     case 'renew': return renewStream(frame.key);
     case 'pong': return;
+    case 'upload_ack': return onUploadAck(frame);
+    case 'upload_error': return onUploadError(frame);
     default: log('unknown frame ignored', frame);
   }
 }
@@ -984,6 +1088,9 @@ function onDrop(why) {
 
 // Replies the server will never send (their connection is gone) resolve with undefined.
 function abandonPending() {
+  // uploads end with their connection (the server deletes their files): their messages go too
+  outbox = outbox.filter(function (m) { return !isUploadMessage(m); });
+  uploads.clear();
   var queued = new Set(outbox.map(function (m) { return m.data && m.data.callback_id; }));
   pending.forEach(function (p, cid) { if (!queued.has(cid)) settle(cid, undefined, true); });
 }
@@ -1303,6 +1410,7 @@ window.htag = {
   version: VERSION,
   get mode() { return state.connected ? state.mode : 'connecting'; },
   send: send,
+  download: download,
   _morph: function (target, html, policy) {
     var el = typeof target === 'string' ? findEl(target) : target;
     if (!el && /^\s*<body[\s>]/i.test(html)) el = document.body;

@@ -8,6 +8,7 @@ calls that tell the App's update engine what changed (see `engine.py`).
 
 from __future__ import annotations
 
+import json
 import weakref
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -27,7 +28,9 @@ from .._core import (  # rust/src/tree/flags.rs
 from .classlist import ReactiveClass
 from .context import current_request
 from .css import scope_css
+from .errors import HtagError
 from .events import event_flags
+from .files import DOWNLOAD_OFFER, Download, DownloadSource
 from .html import HTML
 from .shadowing import INSTANCE_REFUSED, check_class, check_instance_attribute, register_api
 from .state import State, StateProxy
@@ -422,6 +425,19 @@ class GTag(_core.Node):
                 self._mark(F_EXTRA)
         return self
 
+    def download(self, data: DownloadSource, filename: str, media_type: str | None = None) -> None:
+        """Sends `data` to the browser as a file named `filename` (it saves it; the page stays):
+        bytes, a path, or a (sync or async) generator of bytes, streamed. `media_type`
+        defaults to a guess from `filename`. The server makes a one-time URL for it, bound to
+        this session and valid for `WebApp(download_timeout=...)` seconds (docs/security.md)."""
+        app = self.root
+        offer = app.__dict__.get(DOWNLOAD_OFFER) if app is not None else None
+        if offer is None:
+            raise HtagError("download() needs a tag of an App that htag's server serves")
+        # the request being answered (a callback's), else the App's latest (a thread of its own)
+        url = offer(Download(data, filename, media_type), current_request.get() or app._current_request)
+        self.call_js(f"htag.download({_js_string(url)})")
+
     def update(self, throttle: float | None = None) -> None:
         """Schedules a UI sync of this tag (default throttle 50 ms; 0 sends at once)."""
         with self._guard():
@@ -506,6 +522,12 @@ class GTag(_core.Node):
 
 
 register_api(GTag)
+
+
+def _js_string(text: str) -> str:
+    """`text` as a JavaScript string literal (JSON, with `<` escaped for good measure)."""
+    return json.dumps(text).replace("<", "\\u003c")
+
 
 _NO_NAME = object()
 _SEQUENCES = (list, tuple)

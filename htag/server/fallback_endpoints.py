@@ -76,9 +76,9 @@ async def event_endpoint(web: WebApp, request: Request) -> Response:
         if len(body) > web.max_message_size:
             METRICS.refused("too_large")
             return JSONResponse({"status": "error", "message": "message too large"}, status_code=413)
-    if not web.within_rate(session):
-        return JSONResponse({"status": "error", "message": TOO_MANY}, status_code=429)
     message = decode_message(body, web.max_message_size, web.frame_key(session))
+    if not web.within_rate(session, message):
+        return JSONResponse({"status": "error", "message": TOO_MANY}, status_code=429)
     if message.get("fallback") is True:
         admitted = web.admit(session, "HTTP poll")
         if admitted is None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from ..core.app import App
+from ..core.files import DOWNLOAD_OFFER
 from ..core.frames import Frame, error_frame, update_frame
 from .codec import encode
 from .connections import Connection
@@ -25,10 +26,11 @@ from .metrics import METRICS
 from .security import RateLimiter
 from .sessions import Session
 from .updates import Updater
+from .uploads import UPLOAD_ACTIONS, UploadReceiver
 
 logger = logging.getLogger("htag")
 
-ACTIONS = (None, "event", "ping", "poll", "log_error")  # None: an event
+ACTIONS = (None, "event", "ping", "poll", "log_error", *UPLOAD_ACTIONS)  # None: an event
 
 
 def is_known_action(message: dict[str, Any]) -> bool:
@@ -36,9 +38,18 @@ def is_known_action(message: dict[str, Any]) -> bool:
 
 
 class Protocol:
-    def __init__(self, dispatcher: Dispatcher, throttle: float) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        throttle: float,
+        max_upload_size: int = 100 << 20,
+        max_message_size: int = 1 << 20,
+    ) -> None:
         self.dispatcher = dispatcher
         self.throttle = throttle
+        self.uploads = UploadReceiver(self, max_upload_size, max_message_size)
+        # installed on each App: `Tag.download` turns a Download into a URL (see webapp.py)
+        self.download_offer: Callable[[Any, Any], str] | None = None
         self.updaters: dict[int, Updater] = {}
         self.open_connections = 0
         self.on_idle: Callable[[], None] | None = None  # called when the last connection closes
@@ -55,6 +66,8 @@ class Protocol:
                 run_lifecycle(app, item, updater.broadcast, self.dispatcher)
             )
             app._set_hook_runner(updater.run_hook)
+            if self.download_offer is not None:
+                app.__dict__[DOWNLOAD_OFFER] = self.download_offer
             self.updaters[id(app)] = updater
         return updater
 
@@ -70,6 +83,7 @@ class Protocol:
         def detach(c: Connection) -> None:
             updater.connections.discard(c)
             session.connections.discard(c)
+            self.uploads.connection_closed(session, c)
             if session.http is c:
                 session.http = None
             self.open_connections -= 1
@@ -135,6 +149,8 @@ class Protocol:
         if not is_known_action(message):
             conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
             return None
+        if action in UPLOAD_ACTIONS:
+            return self.uploads.handle(session, conn, message, request)
         callback_id = callback_id_of(message)
         if callback_id is not None and not session.first_time(callback_id):
             logger.info("event %s resent by the client: not run again", callback_id[:20])

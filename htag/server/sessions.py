@@ -61,6 +61,7 @@ class Session:
     older_replies: dict[str, str | None] = field(default_factory=dict)
     replies_size: int = 0  # bytes of the newest generation (ids and replies)
     limiter: RateLimiter | None = None  # made at the first message: a page never connected needs none
+    uploads: dict[str, Any] = field(default_factory=dict)  # upload id -> its uploads.Transfer
 
     def first_time(self, callback_id: str) -> bool:
         """Whether this event is new (and remembers it, among at least the last REPLIES_KEPT)."""

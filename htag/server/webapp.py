@@ -3,7 +3,8 @@
 Routes (relative to where it is mounted): `GET /` the page (here), `GET /ws` the WebSocket
 (`websocket_endpoint.py`), `GET /stream` + `POST /event` the SSE and pure-HTTP fallbacks
 (`fallback_endpoints.py`), `GET /_htag/htag.<hash>.js` the client, `GET /_htag/s/<digest>.css|.js`
-the App's statics, `GET /_htag/health` and `GET /_htag/metrics` (`health.py`). Sessions ride on
+the App's statics, `GET /_htag/health` and `GET /_htag/metrics` (`health.py`), `GET /_htag/dl/<token>`
+a download (`downloads.py`; uploads travel as messages, see `uploads.py`). Sessions ride on
 Starlette's signed cookie (`session_cookie.py`: a host app's session stays `request.session`).
 The routes stay thin: they check the request (`security`), find the session (`sessions`, through
 `WebApp.session_of` and `WebApp.admit`), and hand the connection and its messages to the protocol
@@ -35,6 +36,8 @@ from ..core.statics import ASSETS_PATH
 from .callbacks import Placement
 from .connections import PollConnection, SendWatchdog
 from .dispatch import Dispatcher
+from .downloads import ROUTE as DOWNLOAD_ROUTE
+from .downloads import Downloads, download_endpoint, offer_function
 from .fallback_endpoints import event_endpoint, stream_endpoint
 from .health import health_endpoint, metrics_endpoint
 from .metrics import METRICS
@@ -126,8 +129,10 @@ class WebApp:
     (seconds changes are gathered before a frame), `max_message_size`, `event_rate` and
     `event_burst` (what a browser may send), `allowed_origins`, `csp` and `frame_ancestors`
     (WebSocket origins and headers: docs/security.md), `callback_timeout` (seconds a sync
-    callback run in a thread may take) and `sync_callbacks` ("adaptive", "thread" or "inline":
-    where a plain sync callback runs, docs/architecture.md).
+    callback run in a thread may take), `sync_callbacks` ("adaptive", "thread" or "inline":
+    where a plain sync callback runs, docs/architecture.md), `drain_timeout` (seconds a draining
+    process keeps its sessions: docs/deployment.md), `max_upload_size` (bytes of the files of one
+    upload) and `download_timeout` (seconds a `Tag.download` URL stays valid): docs/security.md.
     """
 
     def __init__(
@@ -154,6 +159,8 @@ class WebApp:
         callback_timeout: float | None = 60.0,
         sync_callbacks: Placement = "adaptive",
         drain_timeout: float = DRAIN_TIMEOUT_S,
+        max_upload_size: int = 100 << 20,
+        download_timeout: float = 60.0,
     ) -> None:
         self.sessions = SessionManager(
             target, on_instance, max_sessions, session_timeout, max_pending_pages, pending_page_timeout
@@ -176,11 +183,11 @@ class WebApp:
         # disconnection (exit_on_disconnect)
         self.stop_server: Callable[[], None] | None = None
         self.drain_timeout = drain_timeout
-        self.protocol = Protocol(self.dispatcher, throttle)
+        self.protocol = Protocol(self.dispatcher, throttle, max_upload_size, max_message_size)
         self.protocol.on_idle = self._last_connection_closed
         # a discarded session's App is let go at once, not at the next sweep (up to 30 s later): under
         # churn, the Apps waiting for it would hold memory far beyond the session cap
-        self.sessions.on_discard = lambda session: self.protocol.forget_app(session.app)
+        self.sessions.on_discard = self._discarded
         self._janitor: asyncio.Task[None] | None = None
         self._closing: asyncio.Future[None] | None = None
         self.socket_tasks: set[asyncio.Task[Any]] = set()  # the WebSocket handlers still running
@@ -195,6 +202,8 @@ class WebApp:
             )
             secret = secrets.token_urlsafe(32)
         self._secret = secret
+        self.downloads = Downloads(secret, download_timeout)
+        self.protocol.download_offer = offer_function(self)
         self._https_only = https_only
         self._app: Starlette | None = None
         self.static_assets = StaticAssets()
@@ -223,6 +232,7 @@ class WebApp:
                     Route("/event", answering(partial(event_endpoint, self)), methods=["POST"]),
                     Route(f"/{CLIENT_PATH}", self.client_js, methods=["GET"]),
                     Route(f"/{ASSETS_PATH}{{name}}", self.static_asset, methods=["GET"]),
+                    Route(DOWNLOAD_ROUTE, answering(partial(download_endpoint, self)), methods=["GET"]),
                     Route("/_htag/health", partial(health_endpoint, self), methods=["GET"]),
                     Route("/_htag/metrics", partial(metrics_endpoint, self), methods=["GET"]),
                     Route("/favicon.ico", self.favicon, methods=["GET"]),
@@ -428,8 +438,11 @@ class WebApp:
         if self.refusal_log.allow():
             logger.warning("%s refused: %d sessions, all connected", what, self.sessions.max_sessions)
 
-    def within_rate(self, session: Session) -> bool:
-        """Every message a session sends counts (events, pings, malformed ones alike)."""
+    def within_rate(self, session: Session, message: Any = None) -> bool:
+        """Every message a session sends counts (events, pings, malformed ones alike), but the
+        chunks of its uploads (bounded by `max_upload_size`, paced by acknowledgements)."""
+        if self.protocol.uploads.is_live_chunk(session, message):
+            return True
         limiter = session.limiter
         if limiter is None:
             limiter = session.limiter = RateLimiter(self.event_rate, self.event_burst)
@@ -439,6 +452,12 @@ class WebApp:
         if self.refusal_log.allow():
             logger.warning("message flood from session %s: messages refused", session.sid[:8])
         return False
+
+    def _discarded(self, session: Session) -> None:
+        self.protocol.forget_app(session.app)
+        self.downloads.forget_session(session.sid)
+        for transfer in list(session.uploads.values()):
+            self.protocol.uploads.drop(session, transfer, "its session ended")
 
     def _last_connection_closed(self) -> None:
         if self.exit_on_disconnect and self.stop_server is not None:
@@ -461,5 +480,7 @@ class WebApp:
                         poller.close()
                 live = {id(s.app) for s in self.sessions.all()} | {id(self.sessions.shared)}
                 self.protocol.forget_apps_except(live)
+                self.protocol.uploads.expire(self.sessions.all())
+                self.downloads.expire()
             except Exception:
                 logger.exception("session sweep failed")

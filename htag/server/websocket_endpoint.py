@@ -88,7 +88,7 @@ async def websocket_endpoint(web: WebApp, websocket: WebSocket) -> None:
                 await conn.flush()  # the close frame, with its code
                 break
             message = decode_message(raw, web.max_message_size, conn.parano_key)
-            if not web.within_rate(session):
+            if not web.within_rate(session, message):
                 conn.push(error_frame(TOO_MANY, callback_id_of(message)))
             elif is_refusal(message):
                 METRICS.refused("malformed")

@@ -415,8 +415,20 @@ class RouterSite(Tag.App):
         self <= self.router  # noqa: B015 - htag's append operator
 
 
-# -- the demo (examples/demo.py), imported by path ----------------------------------------------------
+# -- apps of examples/ and tests/server/file_apps.py, imported by path --------------------------------
+# by name, loaded on demand (the other apps do not need them): module path, module name, attribute
+ON_DEMAND = {
+    "Demo": (ROOT / "examples" / "demo.py", "htag_demo_example", "Demo"),
+    "Uploader": (ROOT / "examples" / "upload.py", "htag_example_upload", "Uploader"),
+    "Downloader": (ROOT / "examples" / "download.py", "htag_example_download", "Downloader"),
+    # the upload/download apps the server tests serve too
+    "Files": (ROOT / "tests" / "server" / "file_apps.py", "htag_file_apps", "Files"),
+    "AsyncFiles": (ROOT / "tests" / "server" / "file_apps.py", "htag_file_apps", "AsyncFiles"),
+}
+
+
 def __getattr__(name):
-    if name == "Demo":  # loaded on demand: the other apps do not need examples/
-        return _load(ROOT / "examples" / "demo.py", "htag_demo_example").Demo
+    if name in ON_DEMAND:
+        path, module, attribute = ON_DEMAND[name]
+        return getattr(_load(path, module), attribute)
     raise AttributeError(name)

@@ -14,6 +14,7 @@ window.htag = {
   version: VERSION,
   get mode() { return state.connected ? state.mode : 'connecting'; },
   send: send,
+  download: download,
   _morph: function (target, html, policy) {
     var el = typeof target === 'string' ? findEl(target) : target;
     if (!el && /^\s*<body[\s>]/i.test(html)) el = document.body;

@@ -26,7 +26,8 @@ function randomId() {
   return a[0].toString(36) + a[1].toString(36);
 }
 
-function sendEvent(id, name, data) {
+// `extra`: more keys of the message (an upload's announcement, see upload.js).
+function sendEvent(id, name, data, extra) {
   flushSyncs(); // the server must know the latest values before the callback runs
   var cid = randomId();
   var payload = Object.assign({}, data, { callback_id: cid });
@@ -36,7 +37,7 @@ function sendEvent(id, name, data) {
   return new Promise(function (resolve) {
     pending.set(cid, { resolve: resolve, focus: focus });
     updateInteracting();
-    send({ id: id, event: name, data: payload });
+    send(Object.assign({ id: id, event: name, data: payload }, extra));
   });
 }
 
@@ -99,14 +100,19 @@ function htag_on(el, ev, flags) {
     // A form submitted to a Python callback never also submits natively: the
     // navigation would reload the page and lose the callback's reply (and
     // races the event itself), with or without @prevent.
-    if ((flags & 1) || (ev.type === 'submit' && el && el.tagName === 'FORM')) ev.preventDefault();
+    // A drop is the page's, not the browser's (which would open the dropped file).
+    if ((flags & 1) || ev.type === 'drop' || (ev.type === 'submit' && el && el.tagName === 'FORM')) ev.preventDefault();
     if (flags & 2) ev.stopPropagation();
   }
   if (!el || el.nodeType !== 1) el = document.body; // <body onhashchange> runs with this === window
   var id = (el.dataset && el.dataset.htagId) || el.id;
   if (ev && ev.type === 'hashchange') lastHashSent = ev;
   dropSync(el); // the event carries the control's value itself
-  return sendEvent(id, ev ? ev.type : 'event', eventData(el, ev));
+  var data = eventData(el, ev);
+  var files = filesOf(el, ev);
+  if (files && files.length) return startUpload(el, id, ev ? ev.type : 'event', files, data);
+  if (files) data.files = [];
+  return sendEvent(id, ev ? ev.type : 'event', data);
 }
 
 // From user JS: data goes as given; non-objects go as `value` so the

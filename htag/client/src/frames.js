@@ -33,6 +33,8 @@ function handleFrame(frame) {
     case 'reload': location.reload(); return;
     case 'renew': return renewStream(frame.key);
     case 'pong': return;
+    case 'upload_ack': return onUploadAck(frame);
+    case 'upload_error': return onUploadError(frame);
     default: log('unknown frame ignored', frame);
   }
 }

@@ -82,6 +82,9 @@ function onDrop(why) {
 
 // Replies the server will never send (their connection is gone) resolve with undefined.
 function abandonPending() {
+  // uploads end with their connection (the server deletes their files): their messages go too
+  outbox = outbox.filter(function (m) { return !isUploadMessage(m); });
+  uploads.clear();
   var queued = new Set(outbox.map(function (m) { return m.data && m.data.callback_id; }));
   pending.forEach(function (p, cid) { if (!queued.has(cid)) settle(cid, undefined, true); });
 }
