@@ -990,6 +990,43 @@ def measure_all(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict]]:
     return meta, runs
 
 
+MEMORY_ONLY_SERVERS = ("ours_granian", "ours_uvicorn", "echo")
+
+
+def measure_memory_only(args: argparse.Namespace) -> None:
+    """`--only memory`: just the RSS per connected session of ours (Granian, uvicorn) and the echo, a
+    fresh server each time, `--runs` times (default 3); prints the medians and ratios, writes nothing."""
+    specs = [s for s in server_specs() if s.key in MEMORY_ONLY_SERVERS]
+    cpus = placement(not args.no_pin)
+    per_session: dict[str, list[float]] = {s.key: [] for s in specs}
+    with tempfile.TemporaryDirectory(prefix="htag-memory-bench-") as logs:
+        for i in range(args.runs or 3):
+            order = specs[i % len(specs) :] + specs[: i % len(specs)]
+            for spec in order:
+                workload = next(w for w in spec.workloads if w.memory)
+                port = free_port()
+                log = Path(logs) / f"{spec.key}-{port}.log"
+                server = RunningServer(
+                    server_command(spec, workload.name, port, sys.executable, sys.executable), port, log, cpus
+                )
+                try:
+                    result = drive_memory(server, workload, cpus)
+                finally:
+                    server.stop()
+                print(f"  run {i + 1} {spec.key:13} {brief_memory(result)}", file=sys.stderr)
+                if "failed" not in result:
+                    per_session[spec.key].append(result["rss_per_session_kib"])
+    medians = {key: statistics.median(values) if values else None for key, values in per_session.items()}
+    echo = medians["echo"]
+    print(f"memory per connected session (RSS, {MEMORY_SPAN[0]} -> {MEMORY_SPAN[1]} sessions), median:")
+    for spec in specs:
+        value = medians[spec.key]
+        runs = ", ".join(f"{v:.0f}" for v in per_session[spec.key])
+        ratio = f"  {value / echo:.2f}x the echo" if value is not None and echo else ""
+        shown = f"{value:6.0f} KiB" if value is not None else "   failed"
+        print(f"  {spec.label:27} {shown}{ratio}  (runs: {runs})")
+
+
 def report(meta: dict[str, Any], runs: list[dict], write: bool) -> None:
     """Medians, ratios, verdicts; prints the section and (when `write`) saves JSON and BENCHMARKS.md."""
     meta["other_load"] = other_load(runs, meta["duration_s"])
@@ -1010,7 +1047,7 @@ def report(meta: dict[str, Any], runs: list[dict], write: bool) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, help="runs (default 5; 3 with --only memory)")
     parser.add_argument(
         "--quick", action="store_true", help="1 run, 0.5 s warm-up, 2 s per figure (a smoke test)"
     )
@@ -1026,7 +1063,16 @@ def main() -> None:
     parser.add_argument(
         "--from-json", type=Path, help="measure nothing: report again from a saved results JSON"
     )
+    parser.add_argument(
+        "--only",
+        choices=("memory",),
+        help="memory: only the RSS per connected session of ours and the echo, printed, nothing written",
+    )
     args = parser.parse_args()
+    if args.only == "memory":
+        measure_memory_only(args)
+        return
+    args.runs = args.runs or 5
     if args.from_json:
         saved = json.loads(args.from_json.read_text())
         meta, runs = saved["meta"], saved["runs"]

@@ -2,6 +2,9 @@
 //! and repeated on every node,
 //! so each distinct name is allocated once per process. Bounded, so hostile
 //! input cannot grow it without limit (past the bound, names are just allocated).
+//! Short text children ("Save", "item 3", a column title) repeat across the
+//! sessions of one App class (each session builds the same tree): they share a
+//! table of their own, so that texts never crowd names out of theirs.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -9,25 +12,47 @@ use std::sync::{Arc, Mutex, OnceLock};
 const MAX_NAMES: usize = 4096;
 const MAX_NAME_LEN: usize = 64;
 const MAX_VALUE_LEN: usize = 24;
+const MAX_TEXTS: usize = 16384;
+const MAX_TEXT_LEN: usize = 24;
 
-fn table() -> &'static Mutex<HashSet<Arc<str>>> {
-    static TABLE: OnceLock<Mutex<HashSet<Arc<str>>>> = OnceLock::new();
+type Table = Mutex<HashSet<Arc<str>>>;
+
+fn names() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+fn texts() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    TABLE.get_or_init(|| Mutex::new(HashSet::new()))
+}
+
+/// `s` from `table` (added while there is room), else a new allocation.
+fn shared(table: &Table, cap: usize, s: &str) -> Arc<str> {
+    let mut t = table.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = t.get(s) {
+        return found.clone();
+    }
+    let new: Arc<str> = Arc::from(s);
+    if t.len() < cap {
+        t.insert(new.clone());
+    }
+    new
 }
 
 pub fn name(s: &str) -> Arc<str> {
     if s.len() > MAX_NAME_LEN {
         return Arc::from(s);
     }
-    let mut t = table().lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = t.get(s) {
-        return found.clone();
+    shared(names(), MAX_NAMES, s)
+}
+
+/// Text children: short ones are shared (see the module doc), long ones allocated.
+pub fn text(s: &str) -> Arc<str> {
+    if s.len() > MAX_TEXT_LEN {
+        return Arc::from(s);
     }
-    let shared: Arc<str> = Arc::from(s);
-    if t.len() < MAX_NAMES {
-        t.insert(shared.clone());
-    }
-    shared
+    shared(texts(), MAX_TEXTS, s)
 }
 
 /// Attribute values: short ones (class names, types...) repeat across tags and
@@ -64,6 +89,14 @@ mod tests {
     #[test]
     fn names_are_shared() {
         assert!(Arc::ptr_eq(&name("class"), &name("class")));
+    }
+
+    #[test]
+    fn short_texts_are_shared_long_ones_not() {
+        assert!(Arc::ptr_eq(&text("item 7"), &text("item 7")));
+        let long = "a text longer than the shared ones";
+        assert!(!Arc::ptr_eq(&text(long), &text(long)));
+        assert_eq!(&*text(long), long);
     }
 
     #[test]

@@ -89,7 +89,7 @@ impl Node {
             if a.is_none() {
                 continue;
             }
-            let text: Arc<str> = Arc::from(a.str()?.to_str()?);
+            let text: Arc<str> = intern::text(a.str()?.to_str()?);
             children.push(if a.is_instance(html)? {
                 Child::Raw(text)
             } else {

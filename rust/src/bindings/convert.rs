@@ -36,7 +36,7 @@ pub fn push_items(
         return Ok(());
     }
     if let Ok(s) = item.cast::<PyString>() {
-        let text: Arc<str> = Arc::from(s.to_str()?);
+        let text: Arc<str> = intern::text(s.to_str()?);
         if item.is_instance(hooks::html_type(py)?)? {
             out.push(Child::Raw(text));
         } else {
@@ -54,7 +54,7 @@ pub fn push_items(
         out.push(Child::Dynamic(item.clone().unbind()));
         return Ok(());
     }
-    out.push(Child::Text(Arc::from(item.str()?.to_str()?)));
+    out.push(Child::Text(intern::text(item.str()?.to_str()?)));
     Ok(())
 }
 
