@@ -6,13 +6,15 @@ protocol engine (`protocol.py`), flushing what it produced from this same task.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.responses import PlainTextResponse
 from starlette.websockets import WebSocket
 
+from ..core.context import current_request
 from ..core.frames import error_frame
 from .codec import MESSAGE_TOO_BIG, decode_message, encode, is_refusal, unacceptable_frame
 from .connections import SEND_TIMEOUT, WebSocketConnection
@@ -24,6 +26,7 @@ from .security import origin_allowed, token_matches
 from .sockets import cut
 
 if TYPE_CHECKING:
+    from .sessions import Session
     from .webapp import WebApp
 
 logger = logging.getLogger("htag")
@@ -63,8 +66,17 @@ async def websocket_endpoint(web: WebApp, websocket: WebSocket) -> None:
         await websocket.send_text(encode({"action": "reload"}))
         await websocket.close()
         return
-    # the message loop talks to the server's own receive/send (see RawASGI)
-    receive, send = websocket.scope.get(RawASGI.KEY) or (websocket._receive, websocket._send)
+    handoff = websocket.scope.get(RawASGI.KEY)
+    if handoff is None:  # not below RawASGI: the loop runs in this endpoint
+        await message_loop(web, websocket, session, websocket._receive, websocket._send)
+    else:  # the loop runs in RawASGI, after the middleware stack has returned
+        handoff.loop = functools.partial(message_loop, web, websocket, session, handoff.receive, handoff.send)
+
+
+async def message_loop(web: WebApp, websocket: WebSocket, session: Session, receive: Any, send: Any) -> None:
+    """Reads the admitted socket's messages in order and hands each to the protocol engine,
+    flushing what it produced from this same task; talks to the server's own receive/send."""
+    context = current_request.set(websocket)  # what the tasks a callback starts inherit
     conn = WebSocketConnection(send, web.frame_key(session))
     conn.reader = asyncio.current_task()
     web.socket_tasks.add(conn.reader)
@@ -118,6 +130,7 @@ async def websocket_endpoint(web: WebApp, websocket: WebSocket) -> None:
         # discard) must leave before this handler returns: the server then closes the socket
         # itself, without a code (the client sees 1005)
         await conn.sent(SEND_TIMEOUT)
+        current_request.reset(context)
 
 
 async def refuse_while_draining(websocket: WebSocket) -> None:
