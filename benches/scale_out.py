@@ -1,13 +1,13 @@
 """1 process against 2 behind nginx, side by side in one run: what `htag run --procs 2` gives.
 
-    python benches/scale_out.py                  # 3 runs, 50 and 200 sessions, 10 s each
+    python benches/scale_out.py                  # 3 runs: Counter at 50 and 200 sessions, BigTable at 20
     python benches/scale_out.py --quick          # one short run: checks the benchmark works, no figures
-    python benches/scale_out.py --runs 5 --sessions 50,200,400
+    python benches/scale_out.py --runs 5 --measures counter:50,counter:400,bigtable:50
 
 Each run starts nginx (from `htag nginx-conf`, on loopback) in front of `htag run
-benches/htag_server.py:counter --procs 1` (the Counter workload, its flood guard lifted), drives it with the closed-loop load client
-(`benches/loadclient.py`, its own process) through nginx for each number of sessions, stops it, then
-does the same with `--procs 2`; the order of the two alternates from run to run. Each session loads
+benches/htag_server.py:<workload> --procs 1` (its flood guard lifted), drives it with the closed-loop
+load client (`benches/loadclient.py`, its own process) through nginx for each measure (workload and
+number of sessions), stops it, then does the same with `--procs 2`; the order of the two alternates from run to run. Each session loads
 the page through nginx (which picks its process and sets its routing cookie), opens its WebSocket
 through nginx, then clicks and waits for the reply, again and again. The median of each figure
 across runs is reported with the ratio 2 processes / 1 process; the raw runs go to
@@ -44,9 +44,10 @@ import httpx
 
 BENCHES = Path(__file__).resolve().parent
 REPO = BENCHES.parent
-# the Counter workload (benches/workloads/counter_app.py), the flood guard lifted: a closed click loop
-# is far above any human rate
-COUNTER = f"{BENCHES / 'htag_server.py'}:counter"
+# workload -> the element its sessions click (benches/htag_server.py serves each, the flood guard lifted:
+# a closed click loop is far above any human rate). The Counter costs the server about what it costs
+# the client; a BigTable click (1,000 rows, one cell changes) costs the server several times more
+WORKLOADS = {"counter": "inc", "bigtable": "bump"}
 RESULTS = BENCHES / "results" / "scale_out.json"
 REPORT = REPO / "docs" / "scaling.md"
 START, END = "<!-- scale-out -->", "<!-- /scale-out -->"
@@ -103,20 +104,28 @@ def health(url: str) -> dict[str, Any] | None:
 
 
 @contextmanager
-def cluster(procs: int, workdir: Path) -> Iterator[tuple[str, list[int]]]:
+def cluster(procs: int, workdir: Path, workload: str) -> Iterator[tuple[str, list[int]]]:
     """nginx in front of `htag run ... --procs procs`: (nginx's URL, the pids whose CPU counts)."""
     first = free_ports(procs + 1)
     listen = first + procs
-    log = open(workdir / f"procs{procs}.log", "w")  # noqa: SIM115 - closed when the cluster stops
+    log = open(workdir / f"{workload}-procs{procs}.log", "w")  # noqa: SIM115 - closed when the cluster stops
     supervisor = subprocess.Popen(
-        [sys.executable, "-m", "htag", "run", COUNTER, "--procs", str(procs)]
+        [
+            sys.executable,
+            "-m",
+            "htag",
+            "run",
+            f"{BENCHES / 'htag_server.py'}:{workload}",
+            "--procs",
+            str(procs),
+        ]
         + ["--port", str(first), "--log-level", "warning"],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=dict(os.environ, HTAG_SECRET_KEY=SECRET),
         cwd=tempfile.gettempdir(),
     )
-    prefix = workdir / f"nginx{procs}"
+    prefix = workdir / f"nginx-{workload}-{procs}"
     prefix.mkdir(exist_ok=True)
     conf = prefix / "htag.conf"
     conf.write_text(
@@ -158,9 +167,9 @@ def cluster(procs: int, workdir: Path) -> Iterator[tuple[str, list[int]]]:
         log.close()
 
 
-def drive(url: str, pids: list[int], sessions: int, args: argparse.Namespace) -> Result:
+def drive(url: str, pids: list[int], workload: str, sessions: int, args: argparse.Namespace) -> Result:
     """loadclient.py (its own process) through nginx; its JSON output, or {"failed": why}."""
-    command = [sys.executable, str(BENCHES / "loadclient.py"), "--url", url, "--target", "inc"]
+    command = [sys.executable, str(BENCHES / "loadclient.py"), "--url", url, "--target", WORKLOADS[workload]]
     command += ["--sessions", str(sessions), "--warmup", str(args.warmup), "--duration", str(args.duration)]
     command += ["--server-pids", ",".join(map(str, pids))]
     cpus = args.client_cpus
@@ -184,16 +193,19 @@ def drive(url: str, pids: list[int], sessions: int, args: argparse.Namespace) ->
 
 
 def one_run(index: int, args: argparse.Namespace, workdir: Path) -> dict[str, dict[str, Result]]:
-    """Both configurations (the first one alternates with `index`): {procs: {sessions: result}}."""
+    """Both configurations (the first one alternates with `index`): {procs: {"workload:sessions": result}}."""
     order = PROCS if index % 2 == 0 else PROCS[::-1]
-    run: dict[str, dict[str, Result]] = {}
+    run: dict[str, dict[str, Result]] = {str(procs): {} for procs in order}
     for procs in order:
-        with cluster(procs, workdir) as (url, pids):
-            run[str(procs)] = {}
-            for sessions in args.sessions:
-                result = drive(url, pids, sessions, args)
-                run[str(procs)][str(sessions)] = result
-                print(f"run {index + 1}, {procs} proc, {sessions} sessions: {summary(result)}", flush=True)
+        for workload in dict.fromkeys(w for w, _ in args.measures):
+            with cluster(procs, workdir, workload) as (url, pids):
+                for sessions in (n for w, n in args.measures if w == workload):
+                    result = drive(url, pids, workload, sessions, args)
+                    run[str(procs)][f"{workload}:{sessions}"] = result
+                    print(
+                        f"run {index + 1}, {procs} proc, {workload}, {sessions} sessions: {summary(result)}",
+                        flush=True,
+                    )
     return run
 
 
@@ -210,8 +222,8 @@ def ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:.1f} ms"
 
 
-def medians(runs: list[dict[str, dict[str, Result]]], procs: int, sessions: int) -> dict[str, float | None]:
-    found = [r[str(procs)][str(sessions)] for r in runs]
+def medians(runs: list[dict[str, dict[str, Result]]], procs: int, measure: str) -> dict[str, float | None]:
+    found = [r[str(procs)][measure] for r in runs]
     ok = [r for r in found if "failed" not in r and not r.get("errors")]
     return {
         f: statistics.median(r[f] for r in ok) if ok and all(r[f] is not None for r in ok) else None
@@ -227,36 +239,38 @@ def report(runs: list[dict[str, dict[str, Result]]], args: argparse.Namespace) -
     intro = (
         f"Measured by `benches/scale_out.py` on {when} (commit {commit or 'unknown'}; {machine()}): "
         f"{len(runs)} runs, each {args.warmup:g} s of warm-up then {args.duration:g} s measured per "
-        "configuration, the order of the two alternating; medians across runs. The Counter app "
-        "(`benches/workloads/counter_app.py`) behind nginx (`htag nginx-conf`), driven through nginx by the "
-        "closed-loop client `benches/loadclient.py` (each session: page, WebSocket, then click, reply, "
-        f"click...). Load client: {client_placement(args)}."
+        "configuration, the order of the two alternating; medians across runs. Each app of "
+        "`benches/workloads/` (Counter: a click changes a number; BigTable: 1,000 rows, a click changes "
+        "one cell) behind nginx (`htag nginx-conf`), driven through nginx by the closed-loop client "
+        "`benches/loadclient.py` (each session: page, WebSocket, then click, reply, click...). Load "
+        f"client: {client_placement(args)}."
     )
     lines = [
         intro,
         "",
-        "| sessions | processes | events/s | p50 | p99 | CPU per event (htag + nginx) |",
-        "|---|---|---|---|---|---|",
+        "| app | sessions | processes | events/s | p50 | p99 | CPU per event (htag + nginx) |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for sessions in args.sessions:
-        by_procs = {procs: medians(runs, procs, sessions) for procs in PROCS}
+    for workload, sessions in args.measures:
+        measure = f"{workload}:{sessions}"
+        by_procs = {procs: medians(runs, procs, measure) for procs in PROCS}
         for procs in PROCS:
             m = by_procs[procs]
             rate = "failed" if m["events_per_s"] is None else f"{m['events_per_s']:.0f}"
             cpu = m["server_cpu_per_event_s"]
             per_event = "-" if cpu is None else f"{cpu * 1e6:.0f} µs"
             lines.append(
-                f"| {sessions} | {procs} | {rate} | {ms(m['p50_s'])} | {ms(m['p99_s'])} | {per_event} |"
+                f"| {workload} | {sessions} | {procs} | {rate} | {ms(m['p50_s'])} | {ms(m['p99_s'])} | {per_event} |"
             )
         one, two = by_procs[1], by_procs[2]
         ratios = [f"{two[f] / one[f]:.2f}x" if one[f] and two[f] is not None else "-" for f in FIGURES]
-        lines.append(f"| {sessions} | 2 / 1 | {' | '.join(ratios)} |")
+        lines.append(f"| {workload} | {sessions} | 2 / 1 | {' | '.join(ratios)} |")
     failures = [
-        f"- run {i + 1}, {procs} proc, {sessions} sessions: "
+        f"- run {i + 1}, {procs} proc, {measure}: "
         + (r["failed"] if "failed" in r else f"{r['errors']} errors, e.g. {r['error_samples'][:1]}")
         for i, run in enumerate(runs)
         for procs, by_sessions in run.items()
-        for sessions, r in by_sessions.items()
+        for measure, r in by_sessions.items()
         if "failed" in r or r.get("errors")
     ]
     if failures:
@@ -303,7 +317,11 @@ def write_section(text: str, path: Path = REPORT) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="runs of both configurations (3)")
-    parser.add_argument("--sessions", default="50,200", help="numbers of sessions, comma-separated (50,200)")
+    parser.add_argument(
+        "--measures",
+        default="counter:50,counter:200,bigtable:20",
+        help=f"workload:sessions, comma-separated; workloads: {', '.join(WORKLOADS)} (counter:50,counter:200,bigtable:20)",
+    )
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds not measured, per measure (2)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured, per measure (10)")
     parser.add_argument("--quick", action="store_true", help="1 run, 20 sessions, 2 s: checks it works")
@@ -311,13 +329,20 @@ def main() -> None:
     parser.add_argument("--client-nice", type=int, default=0, help="the load client's niceness (0)")
     parser.add_argument("--no-write", action="store_true", help="print the section; write no file")
     args = parser.parse_args()
-    args.sessions = [int(n) for n in args.sessions.split(",") if n.strip()]
+    try:
+        args.measures = [
+            (w, int(n)) for w, n in (m.strip().split(":") for m in args.measures.split(",") if m.strip())
+        ]
+    except ValueError:
+        parser.error("--measures: workload:sessions, e.g. counter:50,bigtable:20")
+    if any(w not in WORKLOADS for w, _ in args.measures):
+        parser.error(f"--measures: the workloads are {', '.join(WORKLOADS)}")
     args.client_cpus = {int(c) for c in args.client_cpus.split(",") if c.strip()}
     if args.quick:
-        args.runs, args.sessions, args.warmup, args.duration = 1, [20], 0.5, 2.0
+        args.runs, args.measures, args.warmup, args.duration = 1, [("counter", 20), ("bigtable", 4)], 0.5, 2.0
         args.no_write = True  # figures of a quick run are not worth keeping
-    if args.runs < 1 or not args.sessions or min(args.sessions) < 1:
-        parser.error("--runs and --sessions must be 1 or more")
+    if args.runs < 1 or not args.measures or min(n for _, n in args.measures) < 1:
+        parser.error("--runs and the sessions of --measures must be 1 or more")
     with tempfile.TemporaryDirectory(prefix="htag-scale-out-") as workdir:
         runs = [one_run(i, args, Path(workdir)) for i in range(args.runs)]
     text = report(runs, args)
