@@ -17,8 +17,8 @@ by the browser client's rules (`htag.testing.dom`). The pytest plugin
 
 from .client import Client
 from .element import ElementSnapshot
-from .page import AsyncPage, ServerError
+from .page import AsyncPage, Downloaded, ServerError
 from .select import SelectorError
 from .sync import Page
 
-__all__ = ["AsyncPage", "Client", "ElementSnapshot", "Page", "SelectorError", "ServerError"]
+__all__ = ["AsyncPage", "Client", "Downloaded", "ElementSnapshot", "Page", "SelectorError", "ServerError"]

@@ -15,13 +15,18 @@ functions set `__tracebackhide__`: pytest points at the test's line, not at ours
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
+import mimetypes
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import orjson
 
@@ -39,7 +44,7 @@ from .events import (
     label_control,
 )
 from .report import excerpt
-from .scripts import ReportHash, SetHash, as_hash, understood
+from .scripts import OfferDownload, ReportHash, SetHash, as_hash, understood
 from .select import (
     Target,
     Text,
@@ -95,8 +100,12 @@ class AsyncPage:
         self._pending_syncs: dict[str, Element] = {}  # hid -> control whose sync waits
         self._last_synced: dict[str, Any] = {}  # hid -> the state the server last got
         self._outbox: list[dict[str, Any]] = []
-        self._scripts_to_run: list[SetHash | ReportHash] = []  # htag's own, see scripts.py
+        self._scripts_to_run: list[SetHash | ReportHash | OfferDownload] = []  # htag's own, see scripts.py
+        self._offered: deque[str] = deque()  # download URLs offered (Tag.download), not fetched yet
         self._background: set[str] = set()  # callback ids of events no action waits for
+        self._uploads: dict[str, list[bytes]] = {}  # upload id -> its files' contents (upload.js)
+        self._chunks_to_send: list[dict[str, Any]] = []  # what the server's upload_ack asked for
+        self.upload_errors: list[str] = []  # what the server refused (upload_error frames)
         self._closed = False
         self._reconnects = 0  # in a row, without a frame between them
         self._generation: object | None = None  # the current socket's
@@ -171,6 +180,7 @@ class AsyncPage:
         await self._drop_socket(1001)
         self._pending.clear()
         self._background.clear()  # their replies will not come either
+        self._uploads.clear()  # as the browser's: the server forgets them with the socket
         await self._load(self.path)
 
     async def _drop_socket(self, code: int) -> None:
@@ -231,6 +241,11 @@ class AsyncPage:
             self._inbox.clear()
         elif action == "pong":
             self._pongs += 1
+        elif action == "upload_ack":
+            self._answer_upload_ack(frame)
+        elif action == "upload_error":
+            self._uploads.pop(frame.get("upload"), None)
+            self.upload_errors.append(str(frame.get("message")))
         if cid and cid in self._background:
             self._background.discard(cid)
             self._pending.pop(cid, None)
@@ -246,6 +261,9 @@ class AsyncPage:
         while True:
             self._arrived.clear()
             self.apply_arrived()
+            if self._chunks_to_send:
+                chunks, self._chunks_to_send = self._chunks_to_send, []
+                await self._transmit(chunks)
             if self._scripts_to_run:
                 await self._run_scripts()
             if self._reload_asked:
@@ -373,6 +391,8 @@ class AsyncPage:
         for action in actions:
             if isinstance(action, SetHash):
                 self._navigate(as_hash(action.fragment))
+            elif isinstance(action, OfferDownload):
+                self._offered.append(action.url)
             else:
                 self._queue_event(action.hid, action.event, {"hash": self.location_hash})
         messages, self._outbox = self._outbox, held
@@ -692,10 +712,78 @@ class AsyncPage:
         await self._act(f"go to {fragment!r}", lambda: self._navigate(as_hash(fragment)))
         await self.settle()  # the Router's echo, if any
 
-    async def upload(self, target: str, *files: Any) -> None:
-        """Files for an `<input type=file>`: not supported yet (the upload protocol is
-        being built); the extension point where it will go."""
-        raise NotImplementedError("htag.testing cannot upload files yet")
+    async def upload(self, target: str, *files: Any, event: str | None = None) -> Any:
+        """Chooses `files` in the `<input type=file>` of `target` (its `change` handler gets
+        them as `e.files`), or drops them on an element with a `drop` handler, as upload.js
+        sends them: announced, then chunk by chunk as the server acknowledges each (progress
+        callbacks run as in a browser). A file is a path, or `(name, bytes)` or `(name, bytes,
+        media_type)`. Returns the callback's result; a refusal of the server (a size limit)
+        is in `upload_errors`, and the callback still runs, with `e.error`."""
+        __tracebackhide__ = True
+        chosen = [file_of(f) for f in files]
+        el = self._one(target)
+        name = event or ("change" if el.input_type == "file" else "drop")
+        handlers = handlers_along(el, name)
+        if not handlers:
+            raise AssertionError(f"{describe_element(el)} has no {name} handler:\n{excerpt(el.parent or el)}")
+        return await self._act(
+            f"upload to {target!r}", lambda: self._queue_upload(handlers[0].element, name, chosen)
+        )
+
+    def _queue_upload(self, el: Element, event: str, files: list[tuple[str, bytes, str]]) -> None:
+        """`startUpload` of upload.js: the event, announced with its files' names, types, sizes."""
+        self._queue_syncs()
+        cid, uid = f"t{next(self._ids)}", f"up{next(self._ids)}"
+        self._pending[cid] = None
+        self._uploads[uid] = [content for _, content, _ in files]
+        self._outbox.append(
+            {
+                "id": hid_of(el),
+                "event": event,
+                "data": {**event_data(el, event), "callback_id": cid},
+                "action": "upload",
+                "upload": uid,
+                "files": [{"name": n, "type": t, "size": len(c)} for n, c, t in files],
+            }
+        )
+
+    def _answer_upload_ack(self, frame: dict[str, Any]) -> None:
+        """`onUploadAck` of upload.js: the chunk the server asks for, or done."""
+        uid = frame.get("upload")
+        contents = self._uploads.get(uid)
+        if contents is None:
+            return
+        if frame.get("done"):
+            del self._uploads[uid]
+            return
+        index, offset, size = int(frame["file"]), int(frame["offset"]), int(frame["size"])
+        piece = contents[index][offset : offset + size]
+        self._chunks_to_send.append(
+            {
+                "action": "chunk",
+                "upload": uid,
+                "file": index,
+                "offset": offset,
+                "data": base64.b64encode(piece).decode(),
+            }
+        )
+
+    async def download(self, timeout: float = WAIT_TIMEOUT) -> Downloaded:
+        """The file the App offered (`Tag.download`), fetched as the browser does: its one-time
+        URL, with the session's cookie; waits for the offer (a callback, a thread) up to
+        `timeout` seconds. The oldest offer not fetched yet, once each."""
+        __tracebackhide__ = True
+        await self._until(lambda: bool(self._offered), timeout, lambda: "no download was offered")
+        url = self.config.get("base", "/") + self._offered.popleft()
+        response = await self.transport.get(url, self.cookies.header())
+        if response.status != 200:
+            raise AssertionError(f"GET {url} (a download) answered {response.status}: {response.text[:300]}")
+        headers = {k.lower(): v for k, v in response.headers}
+        return Downloaded(
+            attachment_name(headers.get("content-disposition", "")),
+            headers.get("content-type", "").split(";")[0],
+            response.body,
+        )
 
     # -- waiting ----------------------------------------------------------------------------
 
@@ -760,3 +848,32 @@ class AsyncPage:
 
 def _radio_peers(el: Element) -> list[Element]:
     return [r for r in radio_group(el) if r is not el and not r.checked]
+
+
+def file_of(given: Any) -> tuple[str, bytes, str]:
+    """(name, content, media type) of a file given to `upload`: a path, or a tuple."""
+    if isinstance(given, (str, Path)):
+        path = Path(given)
+        return path.name, path.read_bytes(), mimetypes.guess_type(path.name)[0] or ""
+    if isinstance(given, tuple) and len(given) in (2, 3) and isinstance(given[1], (bytes, bytearray)):
+        name, content, *kind = given
+        return str(name), bytes(content), kind[0] if kind else (mimetypes.guess_type(str(name))[0] or "")
+    raise TypeError(f"a file to upload is a path or (name, bytes[, media type]), not {given!r}")
+
+
+@dataclass
+class Downloaded:
+    """A file the App sent with `Tag.download`: its name, media type and content."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+
+def attachment_name(disposition: str) -> str:
+    """The file name of a Content-Disposition header (RFC 5987's `filename*` first)."""
+    encoded = re.search(r"filename\*=UTF-8''([^;]+)", disposition, re.IGNORECASE)
+    if encoded:
+        return unquote(encoded.group(1).strip())
+    plain = re.search(r'filename="((?:[^"\\]|\\.)*)"', disposition, re.IGNORECASE)
+    return plain.group(1).replace('\\"', '"') if plain else ""

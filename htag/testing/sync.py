@@ -8,7 +8,7 @@ from typing import Any
 
 from . import loop
 from .element import ElementSnapshot
-from .page import WAIT_TIMEOUT, AsyncPage
+from .page import WAIT_TIMEOUT, AsyncPage, Downloaded
 
 
 class Page:
@@ -114,9 +114,17 @@ class Page:
         __tracebackhide__ = True
         loop.run(self.core.go(fragment))
 
-    def upload(self, target: str, *files: Any) -> None:
+    def upload(self, target: str, *files: Any, event: str | None = None) -> Any:
         __tracebackhide__ = True
-        loop.run(self.core.upload(target, *files))
+        return loop.run(self.core.upload(target, *files, event=event))
+
+    def download(self, timeout: float = WAIT_TIMEOUT) -> Downloaded:
+        __tracebackhide__ = True
+        return loop.run(self.core.download(timeout))
+
+    @property
+    def upload_errors(self) -> list[str]:
+        return self.core.upload_errors
 
     def wait_for(self, target: str | Callable[[Any], Any], timeout: float = WAIT_TIMEOUT) -> Any:
         __tracebackhide__ = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import re
 import sys
@@ -114,3 +115,44 @@ def test_login_shows_its_form_to_a_visitor_of_the_host_app():
     with Client(login.host) as page:
         assert page.text("#title") == "Log in"
         assert page.exists("#login")
+
+
+def test_upload_receives_the_files_whole_with_progress():
+    upload = example("upload")
+    big, small = bytes(range(256)) * 12_000, b"hello"  # 3 MB: several chunks, on disk on the server
+    with Client(upload.Uploader) as page:
+        page.upload("#files", ("big.bin", big), ("notes.txt", small, "text/plain"))
+        assert page.text("#status") == "2 file(s) received"
+        lines = [e.text for e in page.find_all("#received li")]
+        assert lines == [
+            f"big.bin (application/octet-stream, {len(big)} bytes) sha256 {hashlib.sha256(big).hexdigest()}",
+            f"notes.txt (text/plain, 5 bytes) sha256 {hashlib.sha256(small).hexdigest()}",
+        ]
+        assert page.text("#percent") == "100%"
+        page.upload("#drop", ("dropped.txt", b"x"))  # a drop on the box
+        assert len(page.find_all("#received li")) == 3
+
+
+def test_an_upload_over_the_limit_is_refused_and_the_page_says_so():
+    upload = example("upload")
+    with Client(upload.Uploader, max_upload_size=1000) as page:
+        page.upload("#files", ("big.bin", b"x" * 1001))
+        assert len(page.upload_errors) == 1
+        assert page.find("#status").attrs.get("class") == "error" and page.text("#status")
+        assert not page.find_all("#received li"), "nothing of it was kept"
+        page.upload("#files", ("small.bin", b"x" * 10))  # the session goes on
+        assert page.text("#status") == "1 file(s) received"
+
+
+def test_downloads_arrive_whole_with_their_names():
+    download = example("download")
+    with Client(download.Downloader) as page:
+        page.click("#hello")
+        got = page.download()
+        assert (got.name, got.content) == ("grüße.txt", "Grüße from htag\n".encode())
+        page.click("#squares")
+        csv = page.download()
+        assert csv.name == "squares.csv" and csv.media_type == "text/csv"
+        assert csv.content == b"".join(download.squares())
+        page.click("#source")
+        assert page.download().content == (EXAMPLES / "download.py").read_bytes()

@@ -296,9 +296,12 @@ def test_parano_mode_frames_are_decoded():
         assert page.text("#echo") == "SECRET"
 
 
-def test_upload_is_not_there_yet():
-    with Client(Form) as page, pytest.raises(NotImplementedError):
-        page.upload("#who", b"data")
+def test_an_upload_needs_a_handler_and_files_given_as_paths_or_tuples():
+    with Client(Form) as page:
+        with pytest.raises(AssertionError, match="no drop handler"):
+            page.upload("#who", ("a.txt", b"data"))
+        with pytest.raises(TypeError, match="a path or"):
+            page.upload("#who", b"data")
 
 
 def test_a_dropped_socket_reconnects_and_gets_the_body_again():
