@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 import logging
 import weakref
 from collections import deque
@@ -35,6 +34,7 @@ from urllib.parse import quote, unquote
 from . import _core
 from .core import GTag, Tag
 from .core.state import State
+from .core.tag import js_string
 
 logger = logging.getLogger("htag")
 
@@ -49,11 +49,6 @@ _SAFE = ":@!$&'()*+,;="
 # navigate() calls whose `hashchange` echo has not come back yet (bounded: a fragment
 # set to its current value fires no event, so an entry may never be consumed)
 _MAX_EXPECTED = 32
-
-
-def _js_string(text: str) -> str:
-    """A JavaScript string literal of `text`, safe anywhere (even inside a <script>)."""
-    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _segments_of_path(path: str) -> tuple[str, ...]:
@@ -233,7 +228,7 @@ class Router(Tag.div):
         self._show(segments)  # first: if the page fails to build, the URL stays as it was
         # the browser answers with a hashchange for this fragment: see _arrived()
         self._expected.append(segments)
-        self.call_js(f"location.hash={_js_string(_fragment_of(segments))}")
+        self.call_js(f"location.hash={js_string(_fragment_of(segments))}")
 
     def _show(self, segments: tuple[str, ...]) -> None:
         if segments == self._segments:
@@ -315,7 +310,7 @@ class Router(Tag.div):
         root = self.root
         if root is not None:
             self._hook_into(root)
-        self.call_js(f"htag_event({_js_string(self._hid)},'route',{{hash:location.hash}})")
+        self.call_js(f"htag_event({js_string(self._hid)},'route',{{hash:location.hash}})")
 
     def on_unmount(self) -> None:
         """Gives the App's `onhashchange` back (also before a page reload, re-taken after)."""

@@ -436,7 +436,7 @@ class GTag(_core.Node):
             raise HtagError("download() needs a tag of an App that htag's server serves")
         # the request being answered (a callback's), else the App's latest (a thread of its own)
         url = offer(Download(data, filename, media_type), current_request.get() or app._current_request)
-        self.call_js(f"htag.download({_js_string(url)})")
+        self.call_js(f"htag.download({js_string(url)})")
 
     def update(self, throttle: float | None = None) -> None:
         """Schedules a UI sync of this tag (default throttle 50 ms; 0 sends at once)."""
@@ -524,9 +524,9 @@ class GTag(_core.Node):
 register_api(GTag)
 
 
-def _js_string(text: str) -> str:
-    """`text` as a JavaScript string literal (JSON, with `<` escaped for good measure)."""
-    return json.dumps(text).replace("<", "\\u003c")
+def js_string(text: str) -> str:
+    """A JavaScript string literal of `text`, safe anywhere (even inside a <script>)."""
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 _NO_NAME = object()
