@@ -48,7 +48,7 @@ class Site(Tag.App):
             if session.pop("failed", False):
                 self.main <= Tag.p("wrong name or password", _id="error")
             self.main <= Tag.form(
-                Tag.input(_type="hidden", _name="csrf", _value=session["csrf"]),
+                Tag.input(_type="hidden", _name="csrf", _value=session["csrf"], _id="login-csrf"),
                 Tag.input(_name="user", _id="user", _placeholder="name"),
                 Tag.input(_name="password", _id="password", _type="password", _placeholder="password"),
                 Tag.button("log in", _type="submit", _id="submit"),
@@ -61,7 +61,7 @@ class Site(Tag.App):
         self.main <= Tag.button("click", _id="click", _onclick=self.click)
         self.main <= Tag.span(lambda: f"{user} clicked {self.clicks.value} times", _id="clicks")
         self.main <= Tag.form(
-            Tag.input(_type="hidden", _name="csrf", _value=session.get("csrf", "")),
+            Tag.input(_type="hidden", _name="csrf", _value=session.get("csrf", ""), _id="logout-csrf"),
             Tag.button("log out", _type="submit", _id="logout"),
             _method="post",
             _action="/logout",

@@ -40,7 +40,12 @@ class Event:
       `e.altKey`, `e.metaKey`, `e.newURL` / `e.oldURL` (`hashchange`).
     - `e.data`: the sent object as it came.
 
-    A file input sends no file (its value is absent). Before any callback runs, the
+    Files (docs/guide/forms.md): the `change` callback of an `<input type=file>`, or the
+    `drop` callback of an element, gets `e.files`, a list of `UploadedFile` (`name`,
+    `type`, `size`, `read()`, `chunks()`, `open()`, `save(path)`), once they are all on the
+    server; `e.error` says why an upload was refused (a size limit: then no files). A
+    `progress` callback on the same element gets `e.loaded` and `e.total` (bytes) as they
+    arrive. A form's submit gives a file field's chosen names only. Before any callback runs, the
     `value` / `checked` sent are written to the target's attributes, so
     `e.target["value"]` is current. The callback's return value resolves the Promise of
     `htag_event(...)` in JavaScript.

@@ -104,6 +104,29 @@ def form_fields(form: Element) -> list[Element]:
     ]
 
 
+def native_fields(form: Element, submitter: Element | None) -> list[tuple[str, str]]:
+    """What a browser itself sends when it submits `form` (no htag handler): the name and
+    value of each successful control, in order (a checked box's `value`, else "on")."""
+    out: list[tuple[str, str]] = []
+    for f in form_fields(form):
+        name = f.attrs.get("name")
+        if not name or "disabled" in f.attrs or f.tag in ("fieldset", "output", "object", "button"):
+            continue
+        t = f.input_type if f.tag == "input" else ""
+        if t in ("submit", "button", "reset", "image", "file"):
+            continue
+        if t in ("checkbox", "radio"):
+            if f.checked:
+                out.append((name, f.attrs.get("value", "on")))
+        elif f.tag == "select":
+            out += [(name, o.option_value()) for o in f.options() if o.live.get("selected")]
+        else:
+            out.append((name, str(f.control_value() or "")))
+    if submitter is not None and submitter.attrs.get("name"):
+        out.append((submitter.attrs["name"], submitter.attrs.get("value", "")))
+    return out
+
+
 def form_values(form: Element, submitter: Element | None) -> dict[str, Any]:
     """`formValues(form, submitter)` of events.js."""
     out: dict[str, Any] = {}

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 import orjson
 
@@ -42,6 +42,7 @@ from .events import (
     is_submitter,
     key_code,
     label_control,
+    native_fields,
 )
 from .report import excerpt
 from .scripts import OfferDownload, ReportHash, SetHash, as_hash, understood
@@ -106,6 +107,7 @@ class AsyncPage:
         self._uploads: dict[str, list[bytes]] = {}  # upload id -> its files' contents (upload.js)
         self._chunks_to_send: list[dict[str, Any]] = []  # what the server's upload_ack asked for
         self.upload_errors: list[str] = []  # what the server refused (upload_error frames)
+        self._form_navigation: tuple[str, str, list[tuple[str, str]]] | None = None  # a plain form's
         self._closed = False
         self._reconnects = 0  # in a row, without a frame between them
         self._generation: object | None = None  # the current socket's
@@ -543,6 +545,9 @@ class AsyncPage:
         steps()
         result = await self._send_outbox(what)
         self._raise_errors()
+        if self._form_navigation is not None:
+            navigation, self._form_navigation = self._form_navigation, None
+            await self._follow_form(*navigation)
         return result
 
     async def click(self, target: str) -> Any:
@@ -664,7 +669,47 @@ class AsyncPage:
         return await self._act(f"submit {target!r}", lambda: self._submit(form, None))
 
     def _submit(self, form: Element, submitter: Element | None) -> None:
-        self._dispatch(form, "submit", submitter=submitter)
+        prevented = self._dispatch(form, "submit", submitter=submitter)
+        if not prevented and not handlers_along(form, "submit"):
+            # no htag handler: the browser submits the form itself, leaving the page
+            method = (form.attrs.get("method") or "get").lower()
+            self._form_navigation = (
+                method,
+                form.attrs.get("action") or self.path,
+                native_fields(form, submitter),
+            )
+
+    async def _follow_form(self, method: str, action: str, fields: list[tuple[str, str]]) -> None:
+        """A plain HTML form's submission: the page is left for the answer (a GET with the
+        fields in the query, or a POST and the redirect that follows it: Post/Redirect/Get)."""
+        __tracebackhide__ = True
+        target = urljoin(self.path, action)
+        if method != "post":
+            await self._leave_for(target.split("?")[0] + "?" + urlencode(fields))
+            return
+        headers = {
+            **self.cookies.header(),
+            "Origin": self.transport.base_url,
+            "Content-Type": "application/x-www-form-urlencoded",
+        }
+        response = await self.transport.request("POST", target, headers, urlencode(fields).encode())
+        self.cookies.update(response.headers)
+        location = dict(response.headers).get("location")
+        if response.status not in (301, 302, 303, 307, 308) or not location:
+            raise AssertionError(
+                f"POST {target} answered {response.status} without a redirect: htag.testing follows a "
+                f"form post's redirect (Post/Redirect/Get) only:\n{response.text[:300]}"
+            )
+        await self._leave_for(urlsplit(location)._replace(scheme="", netloc="").geturl() or "/")
+
+    async def _leave_for(self, path: str) -> None:
+        """The tab goes to another page of the server: a new page load, its own socket."""
+        await self._drop_socket(1001)
+        self._pending.clear()
+        self._background.clear()
+        self._uploads.clear()
+        self.path, self.location_hash = path, ""
+        await self._load(path)
 
     async def press(self, target: str, key: str = "Enter") -> Any:
         """Presses a key on the element of `target` (focused first): `keydown` then
@@ -723,6 +768,8 @@ class AsyncPage:
         chosen = [file_of(f) for f in files]
         el = self._one(target)
         name = event or ("change" if el.input_type == "file" else "drop")
+        if el.input_type == "file":  # what a browser's file input says it holds
+            el.live["value"] = f"C:\\fakepath\\{chosen[0][0]}" if chosen else ""
         handlers = handlers_along(el, name)
         if not handlers:
             raise AssertionError(f"{describe_element(el)} has no {name} handler:\n{excerpt(el.parent or el)}")

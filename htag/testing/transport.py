@@ -52,6 +52,9 @@ class Transport:
         """After the last one."""
 
     async def get(self, path: str, headers: dict[str, str]) -> Response:
+        return await self.request("GET", path, headers)
+
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Response:
         raise NotImplementedError
 
     async def open_socket(
@@ -103,7 +106,7 @@ class AsgiTransport(Transport):
         if answer["type"] != f"lifespan.{step}.complete":
             raise RuntimeError(f"the application's lifespan {step} failed: {answer.get('message', answer)}")
 
-    def _scope(self, kind: str, path: str, headers: dict[str, str]) -> dict[str, Any]:
+    def _scope(self, kind: str, path: str, headers: dict[str, str], method: str = "GET") -> dict[str, Any]:
         parts = urlsplit(path)
         raw = [(b"host", self._host.encode())] + [
             (k.lower().encode(), v.encode()) for k, v in headers.items()
@@ -123,12 +126,12 @@ class AsgiTransport(Transport):
             "state": {},
         }
         if kind == "http":
-            scope["method"] = "GET"
+            scope["method"] = method
         else:
             scope["subprotocols"] = []
         return scope
 
-    async def get(self, path: str, headers: dict[str, str]) -> Response:
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Response:
         sent: list[dict[str, Any]] = []
         requested = False
 
@@ -136,14 +139,14 @@ class AsgiTransport(Transport):
             nonlocal requested
             if not requested:
                 requested = True
-                return {"type": "http.request", "body": b"", "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             await asyncio.Event().wait()  # the request is whole: nothing more ever comes
             return {"type": "http.disconnect"}
 
         async def send(message: dict[str, Any]) -> None:
             sent.append(message)
 
-        await self.app(self._scope("http", path, headers), receive, send)
+        await self.app(self._scope("http", path, headers, method), receive, send)
         start = next(m for m in sent if m["type"] == "http.response.start")
         body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
         return Response(
@@ -226,14 +229,14 @@ class NetworkTransport(Transport):
         self.page_path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._parts = parts
 
-    async def get(self, path: str, headers: dict[str, str]) -> Response:
-        return await asyncio.to_thread(self._get, path, headers)
+    async def request(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> Response:
+        return await asyncio.to_thread(self._request, method, path, headers, body)
 
-    def _get(self, path: str, headers: dict[str, str]) -> Response:
+    def _request(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Response:
         cls = http.client.HTTPSConnection if self._parts.scheme == "https" else http.client.HTTPConnection
         conn = cls(self._parts.netloc, timeout=30)
         try:
-            conn.request("GET", path, headers=headers)
+            conn.request(method, path, body=body or None, headers=headers)
             r = conn.getresponse()
             return Response(r.status, [(k.lower(), v) for k, v in r.getheaders()], r.read())
         finally:

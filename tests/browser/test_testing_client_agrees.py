@@ -5,7 +5,10 @@ What legitimately differs between two sessions (a clock, who is chatting) is mas
 
 from __future__ import annotations
 
+import mimetypes
+import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +17,8 @@ import pytest
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS))
 from browser.conftest import SKIP_REASON, wait_connected
-from server.conftest import Server
+from harness import interrupt, wait_until_served
+from server.conftest import Server, free_port
 
 from htag.testing import Client
 from htag.testing.dom import Element
@@ -83,6 +87,24 @@ SCENARIOS = {
         [("#summary", "^[0-9]{2,3} rows, by score$")],
         (),
     ),
+    "example upload": (
+        EXAMPLES / "upload.py",
+        "Uploader",
+        [("upload", "#files", ("notes.txt", b"hello"), ("data.csv", b"a,b\\n1,2\\n"))],
+        [("#status", "^2 file\\(s\\) received$"), ("#percent", "^100%$")],
+        (),
+    ),
+    "example download": (EXAMPLES / "download.py", "Downloader", [("click", "#hello")], [("#status", "^greeting sent$")], ()),
+    "example login": (
+        EXAMPLES / "login.py",
+        "host",
+        [
+            ("type", "#user", "ada"), ("type", "#password", "lovelace"), ("click", "#submit"),
+            ("wait", "#click"), ("click", "#click"), ("click", "#click"),
+        ],
+        [("#clicks", "^ada clicked 2 times$")],
+        ("logout-csrf",),  # each session's own token
+    ),
     "example chat": (EXAMPLES / "chat.py", "Chat", [("type", "#msg", "hello"), ("click", "#say button")], [("#lines", "hello")], ("me", "lines")),
 }  # fmt: skip
 
@@ -136,10 +158,10 @@ HID = re.compile(r"^h[0-9a-z]{1,4}$")  # htag's internal ids (the apps' own ids 
 
 
 def masked(tree: list, ids: tuple[str, ...]) -> list:
-    """The tree with the content of the elements of `ids` left out."""
+    """The tree with the elements of `ids` reduced to their name and id."""
     tag, attrs, children, live = tree
     if attrs.get("id") in ids:
-        return [tag, attrs, ["(masked)"], live]
+        return [tag, {"id": attrs["id"]}, ["(masked)"], None]
     return [tag, attrs, [c if isinstance(c, str) else masked(c, ids) for c in children], live]
 
 
@@ -168,11 +190,37 @@ def run_in_chromium(page, steps) -> None:
             page.select_option(target, args[0])
         elif action == "press":
             page.press(target, args[0])
+        elif action == "upload":
+            files = [{"name": n, "mimeType": mimetypes.guess_type(n)[0], "buffer": b} for n, b in args]
+            page.set_input_files(target, files)
+        elif action == "wait":  # a page load (a plain form's post, its redirect): connected again
+            page.wait_for_selector(target)
+            wait_connected(page)
 
 
 def run_in_testing_client(page, steps) -> None:
     for action, target, *args in steps:
-        getattr(page, action)(target, *args)
+        if action != "wait":  # the testing client's page loads are over when its action returns
+            getattr(page, action)(target, *args)
+
+
+class ScriptServer:
+    """`python <script>` serving on $HTAG_PORT."""
+
+    def __init__(self, script: Path, log: Path) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        with open(log, "w") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, str(script)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, HTAG_PORT=str(port), HTAG_SECRET_KEY="s" * 32),
+            )
+        wait_until_served(self.url, self.proc, log)
+
+    def stop(self) -> None:
+        interrupt(self.proc)
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +232,10 @@ def testing_servers(tmp_path_factory):
 
     def serve(app: str, module: Path = APPS) -> Server:
         if (app, module) not in started:
-            started[app, module] = Server(app, "granian", tmp / f"{app}.log", apps_module=module)
+            if app == "host":  # a Starlette app of its own (examples/login.py): started as its docstring says
+                started[app, module] = ScriptServer(module, tmp / f"{module.stem}.log")
+            else:
+                started[app, module] = Server(app, "granian", tmp / f"{app}.log", apps_module=module)
         return started[app, module]
 
     yield serve

@@ -110,11 +110,24 @@ def test_chat_delivers_a_message_to_every_session():
         assert "hello bob" in alice.text("#lines")
 
 
-def test_login_shows_its_form_to_a_visitor_of_the_host_app():
-    login = example("login")  # logging in is an HTTP form post: tests/examples/test_examples_smoke.py
+def test_login_logs_in_and_out_through_the_host_session():
+    login = example("login")
     with Client(login.host) as page:
         assert page.text("#title") == "Log in"
-        assert page.exists("#login")
+        page.type("#user", "ada")
+        page.type("#password", "wrong")
+        page.click("#submit")  # a plain form post: the host's /login, then its redirect
+        assert page.text("#error") == "wrong name or password"
+        page.type("#user", "ada")
+        page.type("#password", "lovelace")
+        page.click("#submit")
+        assert page.text("#title") == "Welcome ada"
+        page.click("#click")
+        assert page.text("#clicks") == "ada clicked 1 times"
+        page.reload()  # F5: still logged in, the same App
+        assert page.text("#clicks") == "ada clicked 1 times"
+        page.click("#logout")
+        assert page.text("#title") == "Log in"
 
 
 def test_upload_receives_the_files_whole_with_progress():
