@@ -27,6 +27,7 @@ APPS = {
     "counter": ("workloads.counter_app", "Counter"),
     "bigtable": ("workloads.bigtable_app", "BigTable"),
     "statics": ("workloads.statics_app", "StaticsHeavy"),  # benches/statics.py
+    "report": ("workloads.report_app", "Report"),  # benches/scale_out.py
 }
 SECRET = "server-side-benchmark-secret"
 NO_FLOOD_GUARD = 1e9

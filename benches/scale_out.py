@@ -1,6 +1,6 @@
 """1 process against 2 behind nginx, side by side in one run: what `htag run --procs 2` gives.
 
-    python benches/scale_out.py                  # 3 runs: Counter at 50 and 200 sessions, BigTable at 20
+    python benches/scale_out.py                  # 3 runs: Counter at 50 and 200 sessions, BigTable, Report at 20
     python benches/scale_out.py --quick          # one short run: checks the benchmark works, no figures
     python benches/scale_out.py --runs 5 --measures counter:50,counter:400,bigtable:50
 
@@ -45,9 +45,10 @@ import httpx
 BENCHES = Path(__file__).resolve().parent
 REPO = BENCHES.parent
 # workload -> the element its sessions click (benches/htag_server.py serves each, the flood guard lifted:
-# a closed click loop is far above any human rate). The Counter costs the server about what it costs
-# the client; a BigTable click (1,000 rows, one cell changes) costs the server several times more
-WORKLOADS = {"counter": "inc", "bigtable": "bump"}
+# a closed click loop is far above any human rate). A Counter or a BigTable click costs the server
+# about what it costs the load client; a Report click (a computation over 60,000 rows, a small reply)
+# costs the server several times more: what more processes are for
+WORKLOADS = {"counter": "inc", "bigtable": "bump", "report": "recompute"}
 RESULTS = BENCHES / "results" / "scale_out.json"
 REPORT = REPO / "docs" / "scaling.md"
 START, END = "<!-- scale-out -->", "<!-- /scale-out -->"
@@ -241,7 +242,7 @@ def report(runs: list[dict[str, dict[str, Result]]], args: argparse.Namespace) -
         f"{len(runs)} runs, each {args.warmup:g} s of warm-up then {args.duration:g} s measured per "
         "configuration, the order of the two alternating; medians across runs. Each app of "
         "`benches/workloads/` (Counter: a click changes a number; BigTable: 1,000 rows, a click changes "
-        "one cell) behind nginx (`htag nginx-conf`), driven through nginx by the closed-loop client "
+        "one cell; Report: a computation over 60,000 rows answered with one number) behind nginx (`htag nginx-conf`), driven through nginx by the closed-loop client "
         "`benches/loadclient.py` (each session: page, WebSocket, then click, reply, click...). Load "
         f"client: {client_placement(args)}."
     )
@@ -319,8 +320,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs of both configurations (3)")
     parser.add_argument(
         "--measures",
-        default="counter:50,counter:200,bigtable:20",
-        help=f"workload:sessions, comma-separated; workloads: {', '.join(WORKLOADS)} (counter:50,counter:200,bigtable:20)",
+        default="counter:50,counter:200,bigtable:20,report:20",
+        help=f"workload:sessions, comma-separated; workloads: {', '.join(WORKLOADS)} (counter:50,counter:200,bigtable:20,report:20)",
     )
     parser.add_argument("--warmup", type=float, default=2.0, help="seconds not measured, per measure (2)")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured, per measure (10)")
