@@ -32,7 +32,9 @@ async def stream_endpoint(web: WebApp, request: Request) -> Response:
     if session is not None and not token_matches(session.token, request.query_params.get("token")):
         METRICS.refused("token")
         return JSONResponse({"status": "error", "message": "bad token"}, status_code=403)
-    if session is None and web.draining:  # not ours: a balancer retries the GET on another process
+    if (
+        session is None and web.refuses_unknown_sessions()
+    ):  # not ours: a balancer retries the GET on another process
         return PlainTextResponse(DRAINING, status_code=503, headers={"Retry-After": RETRY_AFTER_DRAINING})
     admitted = web.admit(session, "event stream")
     if admitted is None:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ports import PortInUseError, ensure_port_free
-from .serve import DRAIN_SIGNAL
+from .serve import DRAIN_SIGNAL, HANDOVER_ENV, HANDOVER_S
 
 logger = logging.getLogger("htag")
 
@@ -101,9 +101,12 @@ class Supervisor:
         self.rolling: RollingRestart | None = None
 
     def start(self, child: Child) -> None:
+        env = self.env
+        if child.proc is not None and len(self.children) > 1:  # a replacement: see HANDOVER_ENV
+            env = {**env, HANDOVER_ENV: str(HANDOVER_S)}
         child.proc = subprocess.Popen(
             child.command,
-            env=self.env,
+            env=env,
             # a process group of its own: a Ctrl+C in the terminal reaches the supervisor only,
             # which stops the children once, in order
             start_new_session=True,

@@ -37,6 +37,13 @@ RELOAD_CHILD = "HTAG_RELOAD_CHILD"
 # restart (POSIX only)
 DRAIN_SIGNAL: signal.Signals | None = getattr(signal, "SIGUSR1", None)
 
+# A process started in place of another (a crash, a rolling restart) refuses, for its first seconds,
+# the WebSockets and streams of sessions it does not have, with the 503 a draining process answers: a
+# page that another process served while this port was down (the balancer retried it there) then
+# gets its socket retried there too, rather than told to reload by a process that never saw it
+HANDOVER_ENV = "HTAG_HANDOVER_S"
+HANDOVER_S = 6.0
+
 
 def server_for(server: str | None, options: dict[str, Any]) -> str:
     """The server asked for; else uvicorn when an option is one only uvicorn knows

@@ -54,6 +54,7 @@ from .security import (
     parano_key,
     security_headers,
 )
+from .serve import HANDOVER_ENV
 from .session_cookie import OwnSessionMiddleware, own_session
 from .sessions import (
     GOING_AWAY,
@@ -207,6 +208,7 @@ class WebApp:
         self._https_only = https_only
         self._app: Starlette | None = None
         self.static_assets = StaticAssets()
+        self._handover_until = time.monotonic() + float(os.environ.get(HANDOVER_ENV) or 0)
 
     @property
     def debug(self) -> bool:
@@ -298,6 +300,12 @@ class WebApp:
     def draining(self) -> bool:
         """Whether this process is draining (see `drain`), or stopping after a drain."""
         return self.sessions.draining
+
+    def refuses_unknown_sessions(self) -> bool:
+        """Whether a connection of a session this process does not have gets a 503 (which a
+        balancer retries on the next process) rather than `reload`: while draining, and for the
+        first seconds of a process started in place of another (`procs.HANDOVER_ENV`)."""
+        return self.sessions.draining or time.monotonic() < self._handover_until
 
     async def drain(self, timeout: float | None = None) -> None:
         """Before a restart (`htag run --procs`: SIGHUP to its supervisor; one process: SIGUSR1):

@@ -53,7 +53,7 @@ async def websocket_endpoint(web: WebApp, websocket: WebSocket) -> None:
             logger.warning("websocket with a wrong token refused")
         await websocket.close(code=1008)
         return
-    if session is None and web.draining:
+    if session is None and web.refuses_unknown_sessions():
         await refuse_while_draining(websocket)
         return
     await websocket.accept()

@@ -87,7 +87,8 @@ def test_a_rolling_restart_drains_each_process_in_turn_without_failing_a_page_or
     answered, codes, outcomes, reloads = asyncio.run(scenario())
     assert all(code == SERVICE_RESTART for code in codes), codes  # kept until their drain ended, then 1012
     assert all(times for times in answered)  # each session answered clicks
-    assert len(outcomes) >= 5 and all(o == "ok" for o in outcomes), outcomes  # no new page ever failed
+    failures = [o for o in outcomes if o != "ok"]
+    assert len(outcomes) >= 5 and not failures, failures[:10]  # no new page ever failed
     assert all(reloads)  # each reconnect is told `reload`; the reloaded page gets a fresh, working session
     # The three processes drained one after the other: the sessions closed first (the first process)
     # while the others were still answering clicks, and those went on answering after it.

@@ -27,11 +27,11 @@ def test_a_quick_run_measures_one_and_two_processes_behind_nginx():
     )
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout
-    assert "run 1, 1 proc, 20 sessions:" in out and "run 1, 2 proc, 20 sessions:" in out
-    rows = [line for line in out.splitlines() if line.startswith("| 20 |")]
-    assert [row.split("|")[2].strip() for row in rows] == ["1", "2", "2 / 1"]
+    assert "run 1, 1 proc, counter, 20 sessions:" in out and "run 1, 2 proc, counter, 20 sessions:" in out
+    rows = [line for line in out.splitlines() if line.startswith("| counter | 20 |")]
+    assert [row.split("|")[3].strip() for row in rows] == ["1", "2", "2 / 1"]
     assert "failed" not in rows[0] + rows[1] and "Failed or with errors" not in out, out
-    assert float(rows[2].split("|")[3].strip().rstrip("x")) > 0  # the ratio of events/s
+    assert float(rows[2].split("|")[4].strip().rstrip("x")) > 0  # the ratio of events/s
 
 
 def test_the_section_replaces_only_what_is_between_its_markers(tmp_path):

@@ -85,3 +85,39 @@ def test_a_drain_with_no_client_connected_ends_at_once(serve, server_name):
     os.kill(pid, signal.SIGUSR1)
     assert server.proc.wait(60) == 0
     assert time.monotonic() - started < 60  # not the 120 s of the timeout
+
+
+def test_a_process_started_in_place_of_another_refuses_unknown_sessions_for_its_first_seconds(serve, browser):
+    """`htag run --procs` starts a replacement with HTAG_HANDOVER_S: for those seconds, a WebSocket of
+    a session it never saw (a page another process served while this port was down) gets the 503 a
+    balancer retries elsewhere (after them, the usual `reload`: tests/server/test_server.py)."""
+    from htag.server.serve import HANDOVER_ENV
+
+    os.environ[HANDOVER_ENV] = "120"  # far longer than any start on a loaded machine
+    try:
+        server = serve()
+    finally:
+        del os.environ[HANDOVER_ENV]
+    stranger = browser(server.url)
+    stranger.load()
+    stranger.http.cookies.clear()  # a session of another process: unknown here
+
+    async def connect_as_stranger():
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            await stranger.connect()
+        return refused.value.response.status_code
+
+    assert asyncio.run(connect_as_stranger()) == 503
+    assert browser(server.url).load()  # a new page is served as usual
+
+
+def test_the_handover_ends_after_its_seconds(monkeypatch):
+    from htag import App, WebApp
+    from htag.server.serve import HANDOVER_ENV
+
+    monkeypatch.setenv(HANDOVER_ENV, "0.3")
+    web = WebApp(App, secret_key="k" * 32)
+    assert web.refuses_unknown_sessions()
+    wait_for(lambda: not web.refuses_unknown_sessions(), 10, "the handover ends")
+    monkeypatch.delenv(HANDOVER_ENV)
+    assert not WebApp(App, secret_key="k" * 32).refuses_unknown_sessions()
