@@ -26,7 +26,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import shutil
 import signal
 import socket
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from server_side import machine  # benches/server_side.py: the same machine line
 
 BENCHES = Path(__file__).resolve().parent
 REPO = BENCHES.parent
@@ -290,18 +290,6 @@ def client_placement(args: argparse.Namespace) -> str:
         "so the figures are what this machine gives as a whole, not what the processes give on cores of "
         "their own"
     )
-
-
-def machine() -> str:
-    model = platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores, {model}, {platform.system()} {platform.release()}"
 
 
 def write_section(text: str, path: Path = REPORT) -> None:
