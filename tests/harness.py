@@ -58,6 +58,17 @@ def start_htag_run(*args: str, port: int, log: Path, env: dict | None = None) ->
     )
 
 
+def start_script(script: Path, port: int, log: Path, env: dict | None = None) -> subprocess.Popen:
+    """`python SCRIPT` as its docstring says, serving on $HTAG_PORT, its output in `log`."""
+    out = open(log, "w")
+    return subprocess.Popen(
+        [sys.executable, str(script)],
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        env=dict(os.environ, HTAG_PORT=str(port), **(env or {})),
+    )
+
+
 def wait_until_served(url: str, proc: subprocess.Popen, log: Path, deadline: float = 30) -> None:
     """Until `url` answers 200 (the page: a session is created), failing early if `proc` exits."""
 

@@ -179,11 +179,16 @@ class AsyncPage:
         again, not created anew) and connects; the page is current, so no body follows."""
         __tracebackhide__ = True
         self._raise_errors()
+        await self._open_page(self.path)
+
+    async def _open_page(self, path: str) -> None:
+        """The tab leaves its WebSocket (1001, going away) and loads `path`: what was waiting for
+        that socket (replies, uploads) is given up, as the server forgets it too."""
         await self._drop_socket(1001)
         self._pending.clear()
-        self._background.clear()  # their replies will not come either
-        self._uploads.clear()  # as the browser's: the server forgets them with the socket
-        await self._load(self.path)
+        self._background.clear()
+        self._uploads.clear()
+        await self._load(path)
 
     async def _drop_socket(self, code: int) -> None:
         self._generation = None
@@ -704,12 +709,8 @@ class AsyncPage:
 
     async def _leave_for(self, path: str) -> None:
         """The tab goes to another page of the server: a new page load, its own socket."""
-        await self._drop_socket(1001)
-        self._pending.clear()
-        self._background.clear()
-        self._uploads.clear()
         self.path, self.location_hash = path, ""
-        await self._load(path)
+        await self._open_page(path)
 
     async def press(self, target: str, key: str = "Enter") -> Any:
         """Presses a key on the element of `target` (focused first): `keydown` then

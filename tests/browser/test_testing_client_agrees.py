@@ -6,9 +6,7 @@ What legitimately differs between two sessions (a clock, who is chatting) is mas
 from __future__ import annotations
 
 import mimetypes
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -17,7 +15,7 @@ import pytest
 TESTS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(TESTS))
 from browser.conftest import SKIP_REASON, wait_connected
-from harness import interrupt, wait_until_served
+from harness import interrupt, start_script, wait_until_served
 from server.conftest import Server, free_port
 
 from htag.testing import Client
@@ -210,13 +208,7 @@ class ScriptServer:
     def __init__(self, script: Path, log: Path) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        with open(log, "w") as out:
-            self.proc = subprocess.Popen(
-                [sys.executable, str(script)],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=dict(os.environ, HTAG_PORT=str(port), HTAG_SECRET_KEY="s" * 32),
-            )
+        self.proc = start_script(script, port, log, {"HTAG_SECRET_KEY": "s" * 32})
         wait_until_served(self.url, self.proc, log)
 
     def stop(self) -> None:

@@ -4,15 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
-from harness import interrupt, start_htag_run, wait_until_served
+from harness import interrupt, start_htag_run, start_script, wait_until_served
 from server.conftest import Browser
 
 from htag.server.serve import free_port
@@ -56,13 +53,7 @@ def test_the_example_starts_with_htag_run_and_serves_its_page(target, tmp_path):
 def test_the_login_example_logs_in_and_out_through_its_host_session(tmp_path):
     port, log = free_port("127.0.0.1"), tmp_path / "login.log"
     url = f"http://127.0.0.1:{port}"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, str(EXAMPLES / "login.py")],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=dict(os.environ, HTAG_PORT=str(port), **SECRET),
-        )
+    proc = start_script(EXAMPLES / "login.py", port, log, SECRET)
     try:
         wait_until_served(url, proc, log)
         with httpx.Client(base_url=url, timeout=10, follow_redirects=True) as http:
