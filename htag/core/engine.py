@@ -51,6 +51,7 @@ class UpdateEngine:
         "starting",
         "static_classes",
         "statics",
+        "unsent_statics",
         "version",
     )
 
@@ -67,6 +68,7 @@ class UpdateEngine:
         self.js: list[str] = []
         # each static as sent (html, or a shared `Static` asset) -> sent to the current page?
         self.statics: dict[str | Static, bool] = {}
+        self.unsent_statics = False  # some of `statics` are False (a frame need not look)
         self.static_classes: set[type] = set()
         self.live = False  # a page was rendered: changes are tracked from then on
         self.version = 0  # bumped by every render the client receives
@@ -235,6 +237,7 @@ class UpdateEngine:
         for item in items:
             if item not in statics:
                 statics[item] = False
+                self.unsent_statics = True
 
     def schedule(self, throttle: float | None = None) -> None:
         notifier = self.notifier
@@ -266,6 +269,7 @@ class UpdateEngine:
         with self.lock:
             for item in self.statics:
                 self.statics[item] = True
+            self.unsent_statics = False
             body = self._render_everything()
             statics = [wire_html(item) for item in self.statics]
         self.run_deferred()
@@ -299,7 +303,7 @@ class UpdateEngine:
     def _next_frame(self) -> UpdateFrame | None:
         self.retired, self.retiring = self.retiring, {}
         content, attrs = self.dirty_content, self.dirty_attrs
-        if not (content or attrs or self.lambdas_stale or self.js) and all(self.statics.values()):
+        if not (content or attrs or self.lambdas_stale or self.js or self.unsent_statics):
             return None
         self.dirty_content = set()
         self.dirty_attrs = {}
@@ -326,8 +330,9 @@ class UpdateEngine:
         return frame
 
     def _attach_pending(self, frame: UpdateFrame) -> None:
-        new = [item for item, sent in self.statics.items() if not sent]
-        if new:
+        if self.unsent_statics:
+            self.unsent_statics = False
+            new = [item for item, sent in self.statics.items() if not sent]
             frame["statics"] = [wire_html(item) for item in new]
             for item in new:
                 self.statics[item] = True

@@ -19,6 +19,7 @@ __all__ = ["Event", "HtagEventError", "prevent", "stop"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 PREVENT = 1
+_UNREAD: Any = object()  # an Event's value not computed yet
 STOP = 2
 
 
@@ -54,7 +55,7 @@ class Event:
     with `message = {"id": ..., "event": ..., "data": ...}`.
     """
 
-    __slots__ = ("data", "id", "name", "target", "value")
+    __slots__ = ("_value", "data", "id", "name", "target")
 
     def __init__(self, target: GTag, name: str | dict[str, Any], data: Any = None) -> None:
         tag_id = target._hid  # what the client names the tag by (htag 2's `e.id`)
@@ -65,13 +66,29 @@ class Event:
         self.target = target
         self.id = tag_id
         self.name = name
-        self.data = data if isinstance(data, dict) else {}
-        if not isinstance(data, dict):
-            self.value = data
-        elif "value" in data:
-            self.value = data["value"]
-        else:  # htag 2: a sent object without `value` is the value
-            self.value = {k: v for k, v in data.items() if k != "callback_id"}
+        if isinstance(data, dict):
+            self.data = data
+            self._value = _UNREAD  # most callbacks never read it: made at the first read
+        else:
+            self.data = {}
+            self._value = data
+
+    @property
+    def value(self) -> Any:
+        """What the event carries (see above)."""
+        value = self._value
+        if value is _UNREAD:
+            data = self.data
+            if "value" in data:
+                value = data["value"]
+            else:  # htag 2: a sent object without `value` is the value
+                value = {k: v for k, v in data.items() if k != "callback_id"}
+            self._value = value
+        return value
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._value = value
 
     def __getattr__(self, key: str) -> Any:
         if key.startswith("__"):

@@ -30,11 +30,12 @@ from .uploads import UPLOAD_ACTIONS, UploadReceiver
 
 logger = logging.getLogger("htag")
 
-ACTIONS = (None, "event", "ping", "poll", "log_error", *UPLOAD_ACTIONS)  # None: an event
+ACTIONS = frozenset({"event", "ping", "poll", "log_error", *UPLOAD_ACTIONS})  # or none: an event
 
 
 def is_known_action(message: dict[str, Any]) -> bool:
-    return any(message.get("action") == action for action in ACTIONS)  # an action may be unhashable
+    action = message.get("action")
+    return action is None or (type(action) is str and action in ACTIONS)  # may be unhashable
 
 
 class Protocol:
@@ -134,23 +135,12 @@ class Protocol:
     ) -> Coroutine[Any, Any, None] | None:
         """Handles a message as far as it goes without waiting (see `Dispatcher.start`);
         returns what is left to await (an async or generator callback), if anything."""
-        if logger.isEnabledFor(logging.DEBUG):
+        debugging = logger.isEnabledFor(logging.DEBUG)
+        if debugging:
             logger.debug("session %s received %.500s", session.sid[:8], encode(message))
         action = message.get("action")
-        if action == "ping":
-            conn.push({"action": "pong"})
-            return None
-        if action == "poll":
-            return None
-        if action == "log_error":
-            if self._error_log.allow():
-                logger.warning("client error: %s", str(message.get("error"))[:2000])
-            return None
-        if not is_known_action(message):
-            conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
-            return None
-        if action in UPLOAD_ACTIONS:
-            return self.uploads.handle(session, conn, message, request)
+        if action is not None and action != "event":
+            return self._command(session, conn, message, action, request)
         callback_id = callback_id_of(message)
         if callback_id is not None and not session.first_time(callback_id):
             logger.info("event %s resent by the client: not run again", callback_id[:20])
@@ -165,7 +155,7 @@ class Protocol:
 
         def send(frame: Frame) -> None:
             """A reply (or error) goes to the sender; what changed, to everybody."""
-            if logger.isEnabledFor(logging.DEBUG):
+            if debugging:
                 logger.debug("session %s sends %.500s", session.sid[:8], encode(frame))
             if "callback_id" in frame or frame["action"] == "error":
                 if callback_id is not None and frame.get("callback_id") == callback_id:
@@ -183,5 +173,21 @@ class Protocol:
             else:
                 updater.broadcast(frame)
 
-        app._current_request = request
-        return self.dispatcher.start(app, message, send)
+        if app._current_request is not request:  # the sender's (tabs may share an App)
+            object.__setattr__(app, "_current_request", request)
+        return self.dispatcher.start(app, message, send, callback_id)
+
+    def _command(
+        self, session: Session, conn: Connection, message: dict[str, Any], action: Any, request: Any
+    ) -> Coroutine[Any, Any, None] | None:
+        """A message that is not an event."""
+        if action == "ping":
+            conn.push({"action": "pong"})
+        elif action == "log_error":
+            if self._error_log.allow():
+                logger.warning("client error: %s", str(message.get("error"))[:2000])
+        elif action in UPLOAD_ACTIONS:
+            return self.uploads.handle(session, conn, message, request)
+        elif action != "poll":
+            conn.push(error_frame(f"unknown action {str(action)[:50]!r}", None))
+        return None

@@ -446,15 +446,16 @@ class WebApp:
         if self.refusal_log.allow():
             logger.warning("%s refused: %d sessions, all connected", what, self.sessions.max_sessions)
 
-    def within_rate(self, session: Session, message: Any = None) -> bool:
+    def within_rate(self, session: Session, message: dict[str, Any]) -> bool:
         """Every message a session sends counts (events, pings, malformed ones alike), but the
         chunks of its uploads (bounded by `max_upload_size`, paced by acknowledgements)."""
-        if self.protocol.uploads.is_live_chunk(session, message):
-            return True
         limiter = session.limiter
         if limiter is None:
             limiter = session.limiter = RateLimiter(self.event_rate, self.event_burst)
-        if limiter.allow():
+        if message.get("action") is None:  # an event: the usual case
+            if limiter.allow():
+                return True
+        elif self.protocol.uploads.is_live_chunk(session, message) or limiter.allow():
             return True
         METRICS.refused("flood")
         if self.refusal_log.allow():

@@ -92,7 +92,9 @@ async def message_loop(web: WebApp, websocket: WebSocket, session: Session, rece
                 conn.peer_closed()
                 break
             session.last_seen = time.monotonic()
-            raw = msg.get("text") if msg.get("text") is not None else msg.get("bytes")
+            raw = msg.get("text")
+            if raw is None:
+                raw = msg.get("bytes")
             conn.hold()  # what this message produces is sent below, by this task
             if (code := unacceptable_frame(raw, web.max_message_size)) is not None:
                 METRICS.refused("too_large" if code == MESSAGE_TOO_BIG else "malformed")
