@@ -94,7 +94,7 @@ pub fn open_tag(out: &mut String, b: &TagView<'_>, ids: bool) {
 }
 
 /// After `open_tag` of a static leaf: `>`, its text, its closing tag.
-pub fn leaf_rest(out: &mut String, b: &TagView<'_>) {
+pub fn leaf_rest(out: &mut String, b: &TagView<'_>, ids: bool) {
     if !b.tag.is_empty() {
         out.push('>');
         if is_void(b.tag) {
@@ -106,6 +106,13 @@ pub fn leaf_rest(out: &mut String, b: &TagView<'_>) {
         match kid {
             Child::Text(s) => push_content(out, &s[..], raw),
             Child::Raw(s) => out.push_str(&s[..]),
+            Child::Leaf(l) => {
+                let view = l.view();
+                if !view.tag.is_empty() {
+                    open_tag(out, &view, ids);
+                }
+                leaf_rest(out, &view, ids);
+            }
             _ => {}
         }
     }
@@ -150,7 +157,7 @@ mod tests {
         if !v.tag.is_empty() {
             open_tag(&mut out, v, ids);
         }
-        leaf_rest(&mut out, v);
+        leaf_rest(&mut out, v, ids);
         out
     }
 

@@ -50,10 +50,10 @@ impl<'py> Renderer<'py> {
             if !b.tag.is_empty() {
                 open_tag(&mut self.out, &b.view(), self.ids);
             }
-            let leaf = b.children.iter().all(Child::is_static_text);
-            if leaf && dynamic_attrs.is_empty() {
-                // the common case: no reactive part, no child tag, nothing to snapshot
-                leaf_rest(&mut self.out, &b.view());
+            if dynamic_attrs.is_empty() && b.children.iter().all(Child::is_plain_data) {
+                // the common case: no reactive part, no child Python object (texts and
+                // leaves are plain data), so nothing to snapshot
+                leaf_rest(&mut self.out, &b.view(), self.ids);
                 let tracked = b.sent.is_some();
                 drop(b);
                 if tracked && self.record {
@@ -98,7 +98,7 @@ impl<'py> Renderer<'py> {
                     if !view.tag.is_empty() {
                         open_tag(&mut self.out, &view, self.ids);
                     }
-                    leaf_rest(&mut self.out, &view);
+                    leaf_rest(&mut self.out, &view, self.ids);
                 }
                 Child::Dynamic(o) => {
                     is_static = false;

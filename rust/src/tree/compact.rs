@@ -11,42 +11,57 @@ use pyo3::intern;
 use pyo3::prelude::*;
 
 use super::flags::F_PLAIN;
-use super::model::{Attr, Child, Leaf, LeafContent, Node};
+use super::model::{Attr, Child, Leaf, LeafContent, LeafShape, Node};
 
-type Attrs = Arc<[(Arc<str>, Attr)]>;
-/// An attribute list by content: (name, value; None for a bare flag).
-type AttrsKey = Vec<(Arc<str>, Option<Arc<str>>)>;
+/// A shape by content: tag name, then (name, value; None for a bare flag) per attribute.
+type ShapeKey = (Arc<str>, Vec<(Arc<str>, Option<Arc<str>>)>);
 
-const MAX_SHARED_ATTRS: usize = 4096;
-const MAX_SHARED_ATTRS_LEN: usize = 128; // bytes of names and values
+const MAX_SHARED_SHAPES: usize = 4096;
+const MAX_SHARED_SHAPE_LEN: usize = 128; // bytes of the tag, names and values
 
-/// The attributes of a leaf, shared with every leaf that has the same ones: the rows
-/// of a table or the items of a list carry the same few (`class="row"`), and so does
-/// every session of one App. Bounded like the interned names: past the bound, and
-/// for long lists, a list is allocated on its own.
-fn shared_attrs(attrs: Vec<(Arc<str>, Attr)>) -> Attrs {
-    static TABLE: OnceLock<Mutex<HashMap<AttrsKey, Attrs>>> = OnceLock::new();
-    let mut size = 0;
-    let mut key: AttrsKey = Vec::with_capacity(attrs.len());
+/// The shape of a leaf, shared with every leaf that has the same one: the rows of a
+/// table or the items of a list have the same tag and the same few attributes
+/// (`class="row"`), and so does every session of one App. Bounded like the interned
+/// names: past the bound, for long attribute lists and for a chosen id, a shape is
+/// allocated on its own.
+fn shared_shape(
+    tag: Arc<str>,
+    given_id: Option<Arc<str>>,
+    attrs: Vec<(Arc<str>, Attr)>,
+) -> Arc<LeafShape> {
+    let alone = |tag, given_id, attrs: Vec<_>| {
+        Arc::new(LeafShape {
+            tag,
+            given_id,
+            attrs: attrs.into(),
+        })
+    };
+    if given_id.is_some() {
+        return alone(tag, given_id, attrs);
+    }
+    let mut size = tag.len();
+    let mut values = Vec::with_capacity(attrs.len());
     for (name, attr) in &attrs {
         let value = match attr {
             Attr::Text(v) => Some(v.clone()),
             Attr::Flag => None,
-            Attr::Dynamic(_) => return attrs.into(), // never in a leaf; kept unshared if it were
+            Attr::Dynamic(_) => return alone(tag, given_id, attrs), // never in a leaf
         };
         size += name.len() + value.as_deref().map_or(0, str::len);
-        key.push((name.clone(), value));
+        values.push((name.clone(), value));
     }
-    if size > MAX_SHARED_ATTRS_LEN {
-        return attrs.into();
+    if size > MAX_SHARED_SHAPE_LEN {
+        return alone(tag, given_id, attrs);
     }
+    static TABLE: OnceLock<Mutex<HashMap<ShapeKey, Arc<LeafShape>>>> = OnceLock::new();
     let table = TABLE.get_or_init(|| Mutex::new(HashMap::new()));
     let mut t = table.lock().unwrap_or_else(|e| e.into_inner());
+    let key = (tag, values);
     if let Some(found) = t.get(&key) {
         return found.clone();
     }
-    let new: Attrs = attrs.into();
-    if t.len() < MAX_SHARED_ATTRS {
+    let new = alone(key.0.clone(), None, attrs);
+    if t.len() < MAX_SHARED_SHAPES {
         t.insert(key, new.clone());
     }
     new
@@ -77,21 +92,20 @@ impl Leaf {
     fn from_node(class: Py<PyAny>, node: Node) -> Leaf {
         Leaf {
             class,
-            tag: node.tag,
+            shape: shared_shape(node.tag, node.given_id, node.attrs),
             num: node.num,
-            given_id: node.given_id,
-            attrs: shared_attrs(node.attrs),
             content: split_lone_text(node.children),
         }
     }
 
     /// The node data back, for a new Python object.
     fn to_node(&self) -> Node {
+        let shape = &self.shape;
         Node {
-            tag: self.tag.clone(),
+            tag: shape.tag.clone(),
             num: self.num,
-            given_id: self.given_id.clone(),
-            attrs: self
+            given_id: shape.given_id.clone(),
+            attrs: shape
                 .attrs
                 .iter()
                 .filter_map(|(n, a)| match a {
@@ -134,7 +148,11 @@ impl Node {
             }
             let data = std::mem::replace(&mut *bound.borrow_mut(), Node::blank());
             let class = bound.get_type().into_any().unbind();
-            *child = Child::Leaf(Arc::new(Leaf::from_node(class, data)));
+            *child = Child::Leaf(Box::new(Leaf::from_node(class, data)));
+        }
+        // a list built row by row has grown by doubling: up to half of it unused, per session
+        if self.children.capacity() - self.children.len() >= 16 {
+            self.children.shrink_to_fit();
         }
     }
 }
@@ -143,17 +161,17 @@ impl Node {
 /// data) and puts that object in its place; returns it.
 pub fn materialize(parent: &Bound<'_, Node>, index: usize) -> PyResult<Py<Node>> {
     let py = parent.py();
-    let leaf = match &parent.borrow().children[index] {
-        Child::Leaf(l) => l.clone(),
+    let (class, data) = match &parent.borrow().children[index] {
+        Child::Leaf(l) => (l.class.clone_ref(py), l.to_node()),
         Child::Node(n) => return Ok(n.clone_ref(py)),
         _ => return Err(PyValueError::new_err("not a tag")),
     };
-    let class = leaf.class.bind(py);
+    let class = class.bind(py);
     let obj = class.call_method1(intern!(py, "__new__"), (class,))?;
     let node = obj.cast::<Node>()?;
     {
         let mut b = node.borrow_mut();
-        *b = leaf.to_node();
+        *b = data;
         b.parent = Some(parent.clone().unbind());
     }
     parent.borrow_mut().children[index] = Child::Node(node.clone().unbind());
@@ -211,35 +229,39 @@ mod tests {
     }
 
     #[test]
-    fn equal_attribute_lists_are_shared() {
+    fn equal_shapes_are_shared() {
         let list = |v: &str| {
             vec![
                 (Arc::from("class"), Attr::Text(Arc::from(v))),
                 (Arc::from("hidden"), Attr::Flag),
             ]
         };
-        let (a, b, c) = (
-            shared_attrs(list("row")),
-            shared_attrs(list("row")),
-            shared_attrs(list("other")),
+        let shape = |tag: &str, v: &str| shared_shape(Arc::from(tag), None, list(v));
+        let (a, b, c, d) = (
+            shape("li", "row"),
+            shape("li", "row"),
+            shape("li", "other"),
+            shape("td", "row"),
         );
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
-        assert!(matches!(&c[0].1, Attr::Text(v) if &**v == "other"));
-        assert!(matches!(c[1].1, Attr::Flag));
-        let long = "x".repeat(MAX_SHARED_ATTRS_LEN);
-        assert!(!Arc::ptr_eq(
-            &shared_attrs(list(&long)),
-            &shared_attrs(list(&long))
-        ));
+        assert!(!Arc::ptr_eq(&a, &d));
+        assert!(matches!(&c.attrs[0].1, Attr::Text(v) if &**v == "other"));
+        assert!(matches!(c.attrs[1].1, Attr::Flag));
+        let long = "x".repeat(MAX_SHARED_SHAPE_LEN);
+        assert!(!Arc::ptr_eq(&shape("li", &long), &shape("li", &long)));
+        let chosen = |id: &str| shared_shape(Arc::from("li"), Some(Arc::from(id)), list("row"));
+        let (e, f) = (chosen("a"), chosen("b"));
+        assert_eq!(e.given_id.as_deref(), Some("a"));
+        assert_eq!(f.given_id.as_deref(), Some("b"));
     }
 
     #[test]
-    fn a_leaf_fits_a_112_byte_allocation() {
-        // one Leaf per static row of every session: glibc serves the Arc's 16 + 88 bytes
-        // from a 112-byte chunk, where 96 (text and children side by side) took 128
+    fn a_leaf_fits_a_64_byte_allocation() {
+        // one Leaf per static row of every session: glibc serves a 48-byte box from a
+        // 64-byte chunk, where the counted 104 bytes of the former leaf took 112
         assert!(
-            std::mem::size_of::<Leaf>() <= 88,
+            std::mem::size_of::<Leaf>() <= 48,
             "{}",
             std::mem::size_of::<Leaf>()
         );

@@ -32,7 +32,8 @@ pub enum Child {
     Dynamic(Py<PyAny>),
     /// A static leaf tag no Python code refers to any more, kept as plain Rust
     /// data (see tree/compact.rs); it becomes a Python object again on demand.
-    Leaf(Arc<Leaf>),
+    /// Boxed, not shared: a count would cost each row 16 bytes more.
+    Leaf(Box<Leaf>),
 }
 
 impl Child {
@@ -42,7 +43,7 @@ impl Child {
             Child::Raw(s) => Child::Raw(s.clone()),
             Child::Node(n) => Child::Node(n.clone_ref(py)),
             Child::Dynamic(o) => Child::Dynamic(o.clone_ref(py)),
-            Child::Leaf(l) => Child::Leaf(l.clone()),
+            Child::Leaf(l) => Child::Leaf(Box::new(l.duplicate(py))),
         }
     }
 
@@ -50,20 +51,31 @@ impl Child {
     pub fn is_static_text(&self) -> bool {
         matches!(self, Child::Text(_) | Child::Raw(_))
     }
+
+    /// Text, `HTML` or a leaf: rendered without calling Python.
+    pub fn is_plain_data(&self) -> bool {
+        matches!(self, Child::Text(_) | Child::Raw(_) | Child::Leaf(_))
+    }
 }
 
-/// A tag without its Python object: its class (to rebuild it) and its static
-/// data, sized exactly (a lone text child needs no list). One is kept per static
-/// row of every session: each field counts (88 bytes, 112 with the `Arc` and
-/// malloc's header, against 128 with the text and the children side by side).
+/// A tag without its Python object: its class (to rebuild it), its id number,
+/// its content and its shape, which equal rows share. One is kept per static row
+/// of every session, so each byte counts: 48 bytes, served by glibc from a 64-byte
+/// chunk (112 when each leaf held its name and attributes and was counted).
 pub struct Leaf {
     pub class: Py<PyAny>,
-    pub tag: Arc<str>,
+    pub shape: Arc<LeafShape>,
     pub num: u64,
-    pub given_id: Option<Arc<str>>,
-    /// Shared by the leaves with equal attributes (see `compact::shared_attrs`).
-    pub attrs: Arc<[(Arc<str>, Attr)]>,
     pub content: LeafContent,
+}
+
+/// What the rows of a list or a table have in common: the tag name, the
+/// attributes and (rarely) a developer-chosen id, which makes it a shape of its
+/// own. Equal shapes are one allocation (see `compact::shared_shape`).
+pub struct LeafShape {
+    pub tag: Arc<str>,
+    pub given_id: Option<Arc<str>>,
+    pub attrs: Arc<[(Arc<str>, Attr)]>,
 }
 
 /// What a leaf contains: its lone text child, or its children (texts and HTML).
@@ -79,12 +91,27 @@ impl Leaf {
             LeafContent::Children(c) => (None, c),
         };
         TagView {
-            tag: &self.tag,
+            tag: &self.shape.tag,
             num: self.num,
-            given_id: self.given_id.as_deref(),
-            attrs: &self.attrs,
+            given_id: self.shape.given_id.as_deref(),
+            attrs: &self.shape.attrs,
             text,
             children,
+        }
+    }
+
+    /// A copy (for a snapshot of a node's children).
+    pub fn duplicate(&self, py: Python<'_>) -> Leaf {
+        Leaf {
+            class: self.class.clone_ref(py),
+            shape: self.shape.clone(),
+            num: self.num,
+            content: match &self.content {
+                LeafContent::Text(t) => LeafContent::Text(t.clone()),
+                LeafContent::Children(c) => {
+                    LeafContent::Children(c.iter().map(|k| k.clone_ref(py)).collect())
+                }
+            },
         }
     }
 }
