@@ -103,23 +103,28 @@ pub fn leaf_rest(out: &mut String, b: &TagView<'_>, ids: bool) {
     }
     let raw = raw_text_tag(b.tag);
     for kid in b.children {
-        match kid {
-            Child::Text(s) => push_content(out, &s[..], raw),
-            Child::Raw(s) => out.push_str(&s[..]),
-            Child::Leaf(l) => {
-                let view = l.view();
-                if !view.tag.is_empty() {
-                    open_tag(out, &view, ids);
-                }
-                leaf_rest(out, &view, ids);
-            }
-            _ => {}
-        }
+        push_plain(out, kid, raw, ids);
     }
     if let Some(t) = b.text {
         push_content(out, t, raw);
     }
     close_tag(out, b.tag);
+}
+
+/// A child that is plain data (text, `HTML`, a leaf); nothing for the others.
+pub fn push_plain(out: &mut String, kid: &Child, raw: Option<&str>, ids: bool) {
+    match kid {
+        Child::Text(s) => push_content(out, &s[..], raw),
+        Child::Raw(s) => out.push_str(&s[..]),
+        Child::Leaf(l) => {
+            let view = l.view();
+            if !view.tag.is_empty() {
+                open_tag(out, &view, ids);
+            }
+            leaf_rest(out, &view, ids);
+        }
+        Child::Node(_) | Child::Dynamic(_) => {}
+    }
 }
 
 pub fn close_tag(out: &mut String, tag: &str) {

@@ -8,7 +8,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
 use super::markup::{
-    close_tag, hash_str, is_void, leaf_rest, open_tag, push_attr_pair, push_content, raw_text_tag,
+    close_tag, hash_str, is_void, leaf_rest, open_tag, push_attr_pair, push_content, push_plain,
+    raw_text_tag,
 };
 use super::values::{attr_value, state_text};
 use crate::hooks;
@@ -40,7 +41,7 @@ impl<'py> Renderer<'py> {
         }
         let py = self.py;
         let start = self.out.len();
-        let (tag, dynamic_attrs, kids, tracked) = {
+        let (tag, dynamic_attrs, kids, tracked, opened) = {
             let b = node.borrow();
             if let (true, Some(c)) = (self.ids, &b.cache) {
                 self.out.push_str(c);
@@ -61,11 +62,34 @@ impl<'py> Renderer<'py> {
                 }
                 return Ok(true);
             }
-            let kids: Vec<Child> = b.children.iter().map(|c| c.clone_ref(py)).collect();
-            (b.tag.clone(), dynamic_attrs, kids, b.sent.is_some())
+            // with no attribute to evaluate first, the plain children before the first
+            // live one (a row's static cells before its reactive one) go out now: only
+            // the rest is snapshot (a leaf's copy is an allocation)
+            let leading = if dynamic_attrs.is_empty() && !is_void(&b.tag) {
+                if !b.tag.is_empty() {
+                    self.out.push('>');
+                }
+                let raw = raw_text_tag(&b.tag);
+                let plain = b.children.iter().take_while(|c| c.is_plain_data()).count();
+                for kid in &b.children[..plain] {
+                    push_plain(&mut self.out, kid, raw, self.ids);
+                }
+                Some(plain)
+            } else {
+                None
+            };
+            let rest = &b.children[leading.unwrap_or(0)..];
+            let kids: Vec<Child> = rest.iter().map(|c| c.clone_ref(py)).collect();
+            (
+                b.tag.clone(),
+                dynamic_attrs,
+                kids,
+                b.sent.is_some(),
+                leading.is_some(),
+            )
         };
         let mut is_static = dynamic_attrs.is_empty();
-        if !tag.is_empty() {
+        if !tag.is_empty() && !opened {
             if !dynamic_attrs.is_empty() {
                 let mut values = Vec::with_capacity(dynamic_attrs.len());
                 for (name, obj) in dynamic_attrs {
@@ -87,18 +111,12 @@ impl<'py> Renderer<'py> {
         let mut has_node_children = false;
         for kid in &kids {
             match kid {
-                Child::Text(s) => push_content(&mut self.out, s, raw),
-                Child::Raw(s) => self.out.push_str(s),
+                Child::Text(_) | Child::Raw(_) | Child::Leaf(_) => {
+                    push_plain(&mut self.out, kid, raw, self.ids);
+                }
                 Child::Node(n) => {
                     has_node_children = true;
                     is_static &= self.node(n.bind(py), depth + 1)?;
-                }
-                Child::Leaf(l) => {
-                    let view = l.view();
-                    if !view.tag.is_empty() {
-                        open_tag(&mut self.out, &view, self.ids);
-                    }
-                    leaf_rest(&mut self.out, &view, self.ids);
                 }
                 Child::Dynamic(o) => {
                     is_static = false;
