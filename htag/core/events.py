@@ -55,16 +55,15 @@ class Event:
     with `message = {"id": ..., "event": ..., "data": ...}`.
     """
 
-    __slots__ = ("_value", "data", "id", "name", "target")
+    __slots__ = ("_id", "_value", "data", "name", "target")
 
     def __init__(self, target: GTag, name: str | dict[str, Any], data: Any = None) -> None:
-        tag_id = target._hid  # what the client names the tag by (htag 2's `e.id`)
+        self._id: str | None = None  # the target's, read at the first use
         if isinstance(name, dict):  # htag 2's Event(target, message)
             message = name
             name, data = str(message.get("event") or ""), message.get("data")
-            tag_id = str(message.get("id") or tag_id)
+            self._id = str(message.get("id") or target._hid)
         self.target = target
-        self.id = tag_id
         self.name = name
         if isinstance(data, dict):
             self.data = data
@@ -72,6 +71,17 @@ class Event:
         else:
             self.data = {}
             self._value = data
+
+    @property
+    def id(self) -> str:
+        """What the client names the target by (htag 2's `e.id`)."""
+        if self._id is None:
+            self._id = self.target._hid
+        return self._id
+
+    @id.setter
+    def id(self, value: str) -> None:
+        self._id = value
 
     @property
     def value(self) -> Any:

@@ -487,36 +487,37 @@ class State(_Reactive, Generic[T]):
     def set(self, value: T) -> T:
         """Replace the value; notify unless it is the same (see ``_same``)."""
         value = _unwrap(value)
-
-        def action() -> tuple[T, bool]:
+        with self._lock:  # `_write`, inlined: every click of a counter takes this path
             old = self._value
             _set_value(self, value)  # the slot itself: no trip through _Reactive.__setattr__
             # `s.value = s.value` after an in-place change (htag 2's way to say "it changed")
-            return value, not _same(old, value) or (value is old and not _is_plain(value))
-
-        return self._write(action)
+            changed = not _same(old, value) or (value is old and not _is_plain(value))
+        if changed:
+            self.notify()
+        return value
 
     def notify(self) -> None:
         """Tell every live dependent that the value changed (e.g. after an
         out-of-band mutation).  Called outside the lock, on a snapshot, so
-        observers may (un)register while being notified."""
-        with self._lock:
-            refs = list(self._dependents.items())
-            observers = []
-            for key, ref in refs:
-                observer = ref()
-                if observer is None:
-                    del self._dependents[key]
-                else:
-                    observers.append(observer)
-        errors: list[Exception] = []
+        observers may (un)register while being notified. (The snapshot takes no
+        lock: copying the dict runs no Python code, so no other thread runs
+        meanwhile, and registrations are single stores.)"""
+        dependents = self._dependents
+        observers = []
+        for key, ref in list(dependents.items()):
+            observer = ref()
+            if observer is None:
+                dependents.pop(key, None)
+            else:
+                observers.append(observer)
+        error: Exception | None = None
         for observer in observers:
             try:
                 observer.state_changed(self)
             except Exception as exc:  # noqa: BLE001 - re-raised below, after the others ran
-                errors.append(exc)
-        if errors:
-            raise errors[0]
+                error = error or exc
+        if error is not None:
+            raise error
 
     def unobserve(self, observer: Observer) -> None:
         """Forget ``observer`` (e.g. before it re-renders and re-registers)."""

@@ -488,7 +488,10 @@ class GTag(_core.Node):
 
     def state_changed(self, state: State) -> None:
         """A State this tag's content read has changed."""
-        self._reactive_changed(CONTENT)
+        app = self.root  # `_reactive_changed(CONTENT)`, inlined: every click takes this path
+        if app is not None:
+            with app._lock:
+                app._engine.content_changed(self)
 
     def _reactive_changed(self, kind: int) -> None:
         app = self.root

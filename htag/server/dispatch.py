@@ -276,7 +276,7 @@ class Dispatcher:
         """What changed plus the result. A render that fails still answers (with an
         error frame), so the client's Promise always settles."""
         try:
-            frame = app.next_frame() or {"action": "update"}
+            frame = app._engine.next_frame() or {"action": "update"}
         except Exception as e:  # noqa: BLE001 - a reactive part raised while rendering
             return self.failure(e, callback_id, "rendering the update")
         if callback_id is not None:
