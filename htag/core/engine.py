@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .app import App
 
 INDEXED = F_EVENTS | F_FORM
+NO_TAGS: frozenset[GTag] = frozenset()
 
 Notifier = Callable[[float | None], None]
 
@@ -63,7 +64,8 @@ class UpdateEngine:
         self.retired: dict[str, GTag] = {}
         self.dirty_content: set[GTag] = set()
         self.dirty_attrs: dict[GTag, set[str | None]] = {}
-        self.lambda_tags: weakref.WeakSet[GTag] = weakref.WeakSet()
+        # a WeakSet costs ~900 bytes even empty: most Apps have no lambda, so none until the first
+        self.lambda_tags: weakref.WeakSet[GTag] | frozenset[GTag] = NO_TAGS
         self.lambdas_stale = False
         self.js: list[str] = []
         # each static as sent (html, or a shared `Static` asset) -> sent to the current page?
@@ -114,7 +116,7 @@ class UpdateEngine:
 
     def _mount_extra(self, tag: GTag, extra: dict[str, Any], hooked: list[GTag]) -> None:
         if "_htag_lambda" in extra:
-            self.lambda_tags.add(tag)
+            self.watch_lambdas(tag)
         if "statics" in extra:
             self.add_statics(wire_statics(render_statics(extra["statics"])))
         js = extra.pop("_htag_pending_js", None)
@@ -139,8 +141,8 @@ class UpdateEngine:
                         del index[hid]
                         if keep_index:
                             self.retiring[hid] = tag
-                if flags & F_LAMBDA:
-                    self.lambda_tags.discard(tag)
+                if flags & F_LAMBDA and self.lambda_tags:
+                    self.lambda_tags.discard(tag)  # type: ignore[union-attr]
                 if flags & F_HOOKS:
                     hooked.append(tag)
                 if flags & F_EXTRA:
@@ -222,6 +224,12 @@ class UpdateEngine:
                 names = self.dirty_attrs[tag] = set()
             names.add(name)
             self.schedule()
+
+    def watch_lambdas(self, tag: GTag) -> None:
+        """`tag` renders a lambda: re-checked when a plain attribute changes."""
+        if not self.lambda_tags:
+            self.lambda_tags = weakref.WeakSet()
+        self.lambda_tags.add(tag)  # type: ignore[union-attr]
 
     def plain_attribute_changed(self) -> None:
         if self.live and self.lambda_tags:

@@ -474,7 +474,7 @@ class GTag(_core.Node):
             self._mark(F_LAMBDA)
             app = self.root
             if app is not None:
-                app._engine.lambda_tags.add(self)
+                app._engine.watch_lambdas(self)
 
     def _dependent(self, kind: int) -> Any:
         """The observer a State notifies: the tag itself for its content (no extra
