@@ -11,6 +11,10 @@ encodedDataLength) and requests, click-to-DOM latency timed inside the page, and
 connected session. Then the median of each figure across runs; it writes
 `benches/results/browser_side.json` and rewrites the part of BENCHMARKS.md between
 `<!-- browser-side -->` and `<!-- /browser-side -->`. Method and caveats: benches/README-browser.md.
+
+Why one file over 500 lines: a benchmark is read as one procedure, from starting the
+servers and Chromium to the table it writes; its sections follow that order, each under
+a `# ---` banner.
 """
 
 from __future__ import annotations

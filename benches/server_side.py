@@ -11,6 +11,10 @@ Counter (1, 50, 200 sessions) and BigTable (1 session) workloads, stops it, and 
 takes the median of each figure across runs, checks the targets of shared/BENCHMARKS.md, writes
 `benches/results/server_side.json` (every run, raw) and rewrites the section between
 `<!-- server-side -->` and `<!-- /server-side -->` of BENCHMARKS.md. See benches/README-server.md.
+
+Why one file over 500 lines: a benchmark is read as one procedure, from starting the
+servers to the table it writes; its sections (workloads, servers, driving, figures and
+targets, report) follow that order, each under a `# ---` banner.
 """
 
 from __future__ import annotations

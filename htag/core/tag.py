@@ -4,6 +4,11 @@
 children, parent) and renders it. This module adds the htag 2 API on top: kwargs
 handling, `with` blocks, events, class helpers, statics, scoped styles, and the
 calls that tell the App's update engine what changed (see `engine.py`).
+
+Why one file over 500 lines: `GTag` is the class users subclass, and its methods are
+htag 2's tag API, one surface; what is not that surface lives apart (the `Tag` factory
+in factory.py, render callbacks in render_hooks.py, the shadowing check in shadowing.py,
+change tracking in engine.py).
 """
 
 from __future__ import annotations

@@ -10,6 +10,12 @@ by a thread or a task. An action returns once the server has answered all it cau
 Failures are assertion errors: a missing or ambiguous target (with the HTML around),
 a callback that raised (the server's error message), no answer in time. Their
 functions set `__tracebackhide__`: pytest points at the test's line, not at ours.
+
+Why one file over 500 lines: `AsyncPage` is the one object a test drives; its public
+methods (reading, acting, waiting) share the page's state (the DOM model, the outbox,
+the socket), so they are one class. What needs none of that state has its own module:
+the DOM model (dom.py), selectors (select.py), the browser's event rules (events.py),
+value syncing (sync.py), the transports (transport.py).
 """
 
 from __future__ import annotations

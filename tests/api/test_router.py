@@ -6,6 +6,9 @@ No server: an App is rendered with `render_page()`, the client's `hashchange` is
 simulated by calling the App's `onhashchange` handler with an object carrying `newURL`
 (or by the real dispatcher with the message the client sends), frames come from
 `app.next_frame()`.
+
+Why one file over 500 lines: one component, its routes, pages and reports, tested
+against one site (the classes at the top) that every test shares.
 """
 
 # `tag <= child` is htag's append operator, not a comparison

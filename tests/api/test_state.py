@@ -1,4 +1,9 @@
-"""Behaviour of htag.state: reactive values, dependency tracking, proxies, States."""
+"""Behaviour of htag.state: reactive values, dependency tracking, proxies, States.
+
+Why one file over 500 lines: it is the specification of one module, htag/core/state.py,
+section by section (tracking, notification, values, proxies, containers), each under a
+`# ---` banner; the tests share its recorders and fixtures.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""HTAG_API.md, "Package face", "Creating tags" and "A tag's surface": exact HTML and frames."""
+"""HTAG_API.md, "Package face", "Creating tags" and "A tag's surface": exact HTML and frames.
+
+Why one file over 500 lines: it follows those sections of HTAG_API.md one after another
+and shares their helpers (`frame_after`).
+"""
 
 # `tag <= child` is htag's append operator, not a comparison
 # ruff: noqa: B015

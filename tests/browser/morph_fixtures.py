@@ -17,6 +17,9 @@ Each fixture is a dict:
   None for <body>), `values`, `checked`, `selected` (a select's selected values), `selection`
   ([start, end, direction]), `scroll` ([top, left]), `page_scroll` (scrollY), `caret` (contenteditable:
   [text of the anchor node, offset]), `js` ({expression: expected value}).
+
+Why one file over 500 lines: it is data, one entry per morph case (over 30), read by
+tests/browser/test_morph_fixtures.py.
 """
 
 from __future__ import annotations

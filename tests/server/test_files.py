@@ -1,5 +1,9 @@
 """File upload (chunked, acknowledged, over the WebSocket and the HTTP fallback) and download
-(one-time signed URLs), against the real server."""
+(one-time signed URLs), against the real server.
+
+Why one file over 500 lines: uploads and downloads share the one served App of the
+`files_server` fixture, its helpers and its output log.
+"""
 
 from __future__ import annotations
 
