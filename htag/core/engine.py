@@ -305,7 +305,8 @@ class UpdateEngine:
         """The update frame for everything changed since the last one, or None."""
         with self.lock:
             frame = self._next_frame()
-        self.run_deferred()
+        if self.deferred:
+            self.run_deferred()
         return frame
 
     def _next_frame(self) -> UpdateFrame | None:
@@ -361,10 +362,9 @@ class UpdateEngine:
         updates: dict[str, str] = {}
         for tag in content:
             if self._covered(tag, content) is False:
-                html, changed = tag._render_client()
-                if changed:
-                    updates[tag._hid] = html
-                    tag._forget_sent()
+                update = tag._render_update()
+                if update is not None:
+                    updates[update[0]] = update[1]
         ops: list[list[Any]] = []
         for tag, names in attrs.items():
             if tag in content or self._covered(tag, content) is not False:

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import orjson
@@ -104,7 +104,7 @@ class WebSocketConnection(Connection):
             logger.warning("%s outbox full: closing it so the client resynchronises", self.kind)
             self.close(OVERFLOW_CLOSE_CODE)
             return
-        self.queue.append(self._text(frame))
+        self.queue.append(frame if type(frame) is str and not self.parano_key else self._text(frame))
         if not self._busy and not self._held:
             self._busy = True
             self._writer = self._loop.create_task(self._write())
@@ -113,15 +113,16 @@ class WebSocketConnection(Connection):
         """The caller (the receive loop) will `flush()` what gets pushed until then."""
         self._held = True
 
-    async def flush(self) -> None:
-        """Sends what is queued from the calling task, unless another task is already
-        sending (it sends these too)."""
+    def flush(self) -> Awaitable[None]:
+        """Sends what is queued from the calling task (await it), unless another task is
+        already sending (it sends these too). Not a coroutine of its own: one per message
+        would be made for nothing."""
         self._held = False
         if self._busy or not (self.queue or self.closed):
-            return
+            return NOTHING_TO_SEND
         self._busy = True
         self._sender = self.reader
-        await self._drain()
+        return self._drain()
 
     async def _write(self) -> None:
         self._sender = self._writer
@@ -185,6 +186,18 @@ class WebSocketConnection(Connection):
             self._busy = True
             self._writer = self._loop.create_task(self._write())
         super().close(code)
+
+
+class _NothingToSend:
+    """What `flush` returns when there is nothing to send: done as soon as awaited."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Iterator[None]:
+        return iter(())
+
+
+NOTHING_TO_SEND = _NothingToSend()
 
 
 class SendWatchdog:

@@ -96,7 +96,9 @@ async def message_loop(web: WebApp, websocket: WebSocket, session: Session, rece
             if raw is None:
                 raw = msg.get("bytes")
             conn.hold()  # what this message produces is sent below, by this task
-            if (code := unacceptable_frame(raw, web.max_message_size)) is not None:
+            if (type(raw) is not str or len(raw) > web.max_message_size) and (
+                code := unacceptable_frame(raw, web.max_message_size)
+            ) is not None:
                 METRICS.refused("too_large" if code == MESSAGE_TOO_BIG else "malformed")
                 conn.close(code)
                 await conn.flush()  # the close frame, with its code

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 
 use super::convert::attr_to_py;
 use crate::render;
-use crate::tree::Node;
+use crate::tree::{walk, Node};
 
 #[pymethods]
 impl Node {
@@ -22,6 +22,19 @@ impl Node {
     /// what the client was last sent for this node.
     fn _render_client(slf: &Bound<'_, Self>) -> PyResult<(String, bool)> {
         render::render_for_client(slf)
+    }
+
+    /// What a frame carries for this subtree: (its id, its HTML) when the render
+    /// differs from what the client has (and then what its ancestors were sent no
+    /// longer describes them), else None. One call for the whole step of a diff.
+    fn _render_update(slf: &Bound<'_, Self>) -> PyResult<Option<(String, String)>> {
+        let (html, changed) = render::render_for_client(slf)?;
+        if !changed {
+            return Ok(None);
+        }
+        let mut me = slf.borrow_mut();
+        walk::forget_sent(slf.py(), &mut me, false);
+        Ok(Some((me.hid_string(), html)))
     }
 
     /// Reactive attributes whose value differs from what the client has:
