@@ -7,7 +7,9 @@ upstream 2.0.28 on uvicorn (its own venv), ours on Granian, ours on uvicorn, and
 WebSocket echo (`echo_server.py`); it drives each with `loadclient.py` (its own process) on the
 Counter (1, 50, 200 sessions) and BigTable (1 session) workloads, stops it, and goes on. On the Counter
 (and the echo) a fresh server first gets the memory measurement: its RSS with 10 then 100 open sessions
-(page + WebSocket each; plain WebSockets for the echo), per added session. Then it
+(page + WebSocket each; plain WebSockets for the echo), per added session. Ours and the echo, which
+the echo targets compare, run their Counter side by side: each session count is measured on one, then
+on the next, seconds apart (`measure_side_by_side`). Then it
 takes the median of each figure across runs, checks the targets of shared/BENCHMARKS.md, writes
 `benches/results/server_side.json` (every run, raw) and rewrites the section between
 `<!-- server-side -->` and `<!-- /server-side -->` of BENCHMARKS.md. See benches/README-server.md.
@@ -434,46 +436,102 @@ def less_noisy(first: Result, second: Result) -> Result:
     return kept
 
 
-def measure_server(spec: ServerSpec, bench: Bench) -> dict:
-    """{workload: {sessions: result}} for one server, one fresh process per workload."""
+def start_server(spec: ServerSpec, workload: Workload, bench: Bench) -> RunningServer | Result:
+    """A fresh server process for one workload, or the failure to record in its place."""
+    port = free_port()
+    log = bench.logs / f"{spec.key}-{workload.name}-{port}.log"
+    try:
+        return RunningServer(server_command(spec, workload.name, port, *bench.pythons), port, log, bench.cpus)
+    except RuntimeError as e:
+        return {"failed": str(e)[:300]}
+
+
+def measure_memory(server: RunningServer, spec: ServerSpec, workload: Workload, bench: Bench) -> Result:
+    bench.gate.wait()
+    memory = drive_memory(server, workload, bench.cpus)
+    if "failed" in memory:
+        memory["server_log_tail"] = server.log_tail()
+    print(f"  {spec.key:13} {workload.name:8} memory: {brief_memory(memory)}", file=sys.stderr)
+    return memory
+
+
+def measure_figure(
+    server: RunningServer, spec: ServerSpec, workload: Workload, sessions: int, bench: Bench
+) -> Result:
+    """One figure, measured again (the less disturbed one kept) when other programs were busy."""
+    result = measure_once(server, workload, sessions, bench)
+    if bench.gate.retry(result, bench.timing):
+        print(
+            f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: noisy ({brief(result)}), measuring again",
+            file=sys.stderr,
+        )
+        result = less_noisy(result, measure_once(server, workload, sessions, bench))
+    if "failed" in result or result.get("errors"):
+        result["server_log_tail"] = server.log_tail()
+    print(f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: {brief(result)}", file=sys.stderr)
+    return result
+
+
+def rotated(items: list[Any], i: int) -> list[Any]:
+    """`items` started at its `i`-th (modulo its length): each run begins with another one."""
+    return items[i % len(items) :] + items[: i % len(items)]
+
+
+def measure_server(spec: ServerSpec, bench: Bench, skip: tuple[str, ...] = ()) -> dict:
+    """{workload: {sessions: result}} for one server, one fresh process per workload (but `skip`)."""
     results: dict[str, dict[str, Result]] = {}
     for workload in spec.workloads:
-        port = free_port()
-        log = bench.logs / f"{spec.key}-{workload.name}-{port}.log"
-        try:
-            server = RunningServer(
-                server_command(spec, workload.name, port, *bench.pythons), port, log, bench.cpus
-            )
-        except RuntimeError as e:
-            results[workload.name] = {str(n): {"failed": str(e)[:300]} for n in workload.sessions}
+        if workload.name in skip:
+            continue
+        server = start_server(spec, workload, bench)
+        if not isinstance(server, RunningServer):
+            results[workload.name] = {str(n): server for n in workload.sessions}
             continue
         try:
             results[workload.name] = {}
             if workload.memory:  # first, on the fresh process
-                bench.gate.wait()
-                memory = drive_memory(server, workload, bench.cpus)
-                if "failed" in memory:
-                    memory["server_log_tail"] = server.log_tail()
-                results[workload.name][MEMORY] = memory
-                print(f"  {spec.key:13} {workload.name:8} memory: {brief_memory(memory)}", file=sys.stderr)
+                results[workload.name][MEMORY] = measure_memory(server, spec, workload, bench)
             for sessions in workload.sessions:
-                result = measure_once(server, workload, sessions, bench)
-                if bench.gate.retry(result, bench.timing):
-                    print(
-                        f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: noisy "
-                        f"({brief(result)}), measuring again",
-                        file=sys.stderr,
-                    )
-                    result = less_noisy(result, measure_once(server, workload, sessions, bench))
-                if "failed" in result or result.get("errors"):
-                    result["server_log_tail"] = server.log_tail()
-                results[workload.name][str(sessions)] = result
-                print(
-                    f"  {spec.key:13} {workload.name:8} {sessions:4} sessions: {brief(result)}",
-                    file=sys.stderr,
+                results[workload.name][str(sessions)] = measure_figure(
+                    server, spec, workload, sessions, bench
                 )
         finally:
             server.stop()
+    return results
+
+
+def measure_side_by_side(specs: list[ServerSpec], bench: Bench) -> dict[str, dict]:
+    """Ours and the echo, figure by figure: the echo targets are ratios, and a shared machine's
+    speed drifts over minutes (and a CPU-bound server, ours, pays more for a slow spell than the
+    echo, which mostly waits), so the two sides of a ratio are measured seconds apart rather than
+    minutes. Each server's Counter (the echo's) workload runs in its own fresh process, all of
+    them at once (one idle while another is driven); each gets its memory measurement first,
+    then each session count is measured on one server after the other, in `specs` order. Their
+    other workloads follow, one server at a time, as in `measure_server`."""
+    shared = {spec.key: next(w for w in spec.workloads if w.memory) for spec in specs}
+    results: dict[str, dict] = {spec.key: {} for spec in specs}
+    servers: dict[str, RunningServer] = {}
+    try:
+        for spec in specs:
+            workload = shared[spec.key]
+            server = start_server(spec, workload, bench)
+            if not isinstance(server, RunningServer):
+                results[spec.key][workload.name] = {str(n): server for n in workload.sessions}
+                continue
+            servers[spec.key] = server
+            results[spec.key][workload.name] = {MEMORY: measure_memory(server, spec, workload, bench)}
+        for sessions in sorted({n for w in shared.values() for n in w.sessions}):
+            for spec in specs:
+                workload = shared[spec.key]
+                if spec.key in servers and sessions in workload.sessions:
+                    results[spec.key][workload.name][str(sessions)] = measure_figure(
+                        servers[spec.key], spec, workload, sessions, bench
+                    )
+    finally:
+        for server in servers.values():
+            server.stop()
+    for spec in specs:
+        results[spec.key].update(measure_server(spec, bench, skip=(shared[spec.key].name,)))
     return results
 
 
@@ -626,6 +684,7 @@ TARGETS = [
     ),
 ]
 OURS = ("ours_granian", "ours_uvicorn")
+SIDE_BY_SIDE = (*OURS, "echo")  # measured figure by figure (see measure_side_by_side)
 
 
 def workload_of(server: str, figure: Figure) -> str | None:
@@ -810,7 +869,8 @@ def section(
         "## Server side: clicks over real WebSockets",
         "",
         "Rewritten by `python benches/server_side.py` (method: benches/README-server.md). Every server runs",
-        "as its own subprocess on a free 127.0.0.1 port, in a rotating order, and is driven by the same",
+        "as its own subprocess on a free 127.0.0.1 port, in a rotating order (ours and the echo side by side,",
+        "each Counter figure measured on one right after the other), and is driven by the same",
         "closed-loop client (`benches/loadclient.py`, its own process): each session loads the page (its own",
         "cookie), opens the WebSocket, then clicks, waits for the reply carrying its `callback_id`, clicks",
         f"again, for {meta['warmup_s']:g} s of warm-up then {meta['duration_s']:g} s measured. Figures are medians across runs",
@@ -963,12 +1023,18 @@ def measure_all(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict]]:
     code_before = [commit(), code_fingerprint(sys.executable)]
     with tempfile.TemporaryDirectory(prefix="htag-server-bench-") as logs:
         bench = Bench((sys.executable, upstream), timing, cpus, Path(logs), QuietGate())
+        side_by_side = [s for s in specs if s.key in SIDE_BY_SIDE]
+        units = [side_by_side, *([s] for s in specs if s.key not in SIDE_BY_SIDE)]
         for i in range(n_runs):
-            order = specs[i % len(specs) :] + specs[: i % len(specs)]
-            print(f"run {i + 1}/{n_runs}: {', '.join(s.key for s in order)}", file=sys.stderr)
-            run = {"order": [s.key for s in order], "servers": {}}
-            for spec in order:
-                run["servers"][spec.key] = measure_server(spec, bench)
+            order = [rotated(unit, i) for unit in rotated(units, i)]
+            keys = [s.key for unit in order for s in unit]
+            print(f"run {i + 1}/{n_runs}: {', '.join(keys)}", file=sys.stderr)
+            run: dict[str, Any] = {"order": keys, "servers": {}}
+            for unit in order:
+                if len(unit) > 1:
+                    run["servers"].update(measure_side_by_side(unit, bench))
+                else:
+                    run["servers"][unit[0].key] = measure_server(unit[0], bench)
             runs.append(run)
     code_after = [commit(), code_fingerprint(sys.executable)]
 
@@ -1005,8 +1071,7 @@ def measure_memory_only(args: argparse.Namespace) -> None:
     per_session: dict[str, list[float]] = {s.key: [] for s in specs}
     with tempfile.TemporaryDirectory(prefix="htag-memory-bench-") as logs:
         for i in range(args.runs or 3):
-            order = specs[i % len(specs) :] + specs[: i % len(specs)]
-            for spec in order:
+            for spec in rotated(specs, i):
                 workload = next(w for w in spec.workloads if w.memory)
                 port = free_port()
                 log = Path(logs) / f"{spec.key}-{port}.log"

@@ -211,7 +211,7 @@ class UpdateEngine:
 
     def content_changed(self, tag: GTag) -> None:
         if self.live:
-            element = self._element_of(tag)
+            element = tag if tag.tag else self._element_of(tag)
             if element is not None:
                 self.dirty_content.add(element)
                 self.schedule()

@@ -490,8 +490,10 @@ class State(_Reactive, Generic[T]):
         with self._lock:  # `_write`, inlined: every click of a counter takes this path
             old = self._value
             _set_value(self, value)  # the slot itself: no trip through _Reactive.__setattr__
-            # `s.value = s.value` after an in-place change (htag 2's way to say "it changed")
-            changed = not _same(old, value) or (value is old and not _is_plain(value))
+            if type(old) is type(value) and type(value) in _SIMPLE_EQ:  # `_same`'s usual case
+                changed = old is not value and old != value
+            else:  # `s.value = s.value` after an in-place change: htag 2's way to say "it changed"
+                changed = not _same(old, value) or (value is old and not _is_plain(value))
         if changed:
             self.notify()
         return value
@@ -539,7 +541,9 @@ class State(_Reactive, Generic[T]):
             self._dependents[id(observer)] = weakref.ref(observer)
 
     def _read(self) -> T:
-        self._track()
+        items = _stack.items  # `_track`, inlined: every read of a value comes this way
+        if items and (observer := items[-1]) is not None:
+            self._dependents[id(observer)] = weakref.ref(observer)
         return self._value
 
     def _peek(self) -> T:

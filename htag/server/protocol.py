@@ -149,7 +149,7 @@ class Protocol:
                 conn.push(reply)
             return None
         app = session.app
-        updater = self.updater(app)
+        updater = self.updaters.get(id(app)) or self.updater(app)
         METRICS.events += 1
         received = time.perf_counter()
 
