@@ -180,10 +180,12 @@ class RedisBroker(LocalBroker):
     `publish` never blocks its caller: a thread sends the queued messages in order; another thread
     receives the channels `<prefix><topic>` and hands each message to this process's subscribers.
     A lost connection is logged and retried every second; what is published meanwhile is kept
-    (up to `MAX_QUEUED` messages, then the oldest are dropped, with a warning)."""
+    (up to `MAX_QUEUED` messages, then the oldest are dropped, with a warning) and sent once the
+    subscribers are back (see `_wait_for_subscribers`)."""
 
     MAX_QUEUED = 10_000
     CONNECT_WAIT = 5.0  # seconds the first use in a process waits for the subscription to Redis
+    RETRY = 1.0  # seconds between two attempts to reach Redis, publishing or subscribing
 
     def __init__(self, url: str, prefix: str = "htag:") -> None:
         super().__init__()
@@ -244,8 +246,17 @@ class RedisBroker(LocalBroker):
                     self._client.publish(self.prefix + topic, payload)
                     break
                 except Exception as e:  # noqa: BLE001 - Redis down: keep the message, retry
-                    logger.warning("pubsub: publishing to Redis failed (%s): retrying in 1 s", e)
-                    time.sleep(1.0)
+                    logger.warning("pubsub: publishing to Redis failed (%s): retrying", e)
+                    self._wait_for_subscribers()
+
+    def _wait_for_subscribers(self) -> None:
+        """After a failed publish. Redis keeps no message for a subscriber that is not connected,
+        and after an outage every process's subscriber reconnects on its own, within `RETRY`: so
+        the waiting messages go out once this process's subscriber is back, and one period and a
+        half later, when the others, trying at the same pace, are back too."""
+        time.sleep(self.RETRY)
+        if self.connected.wait(self.CONNECT_WAIT):
+            self.closed.wait(1.5 * self.RETRY)
 
     def _receive_loop(self) -> None:
         while not self.closed.is_set():
@@ -263,8 +274,8 @@ class RedisBroker(LocalBroker):
                 self.connected.clear()
                 if self.closed.is_set():
                     return
-                logger.warning("pubsub: receiving from Redis failed (%s): reconnecting in 1 s", e)
-                time.sleep(1.0)
+                logger.warning("pubsub: receiving from Redis failed (%s): reconnecting", e)
+                time.sleep(self.RETRY)
 
 
 PUBSUB_ENV = "HTAG_PUBSUB_URL"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import threading
+import time
 
 import pytest
+from harness import wait_for
 
 from htag import pubsub
 
@@ -144,3 +147,49 @@ def test_a_closed_loop_drops_its_subscriptions(broker):
     pubsub.subscribe("t", print, loop=loop)
     loop.close()
     assert pubsub.publish("t", 1) == 0 and broker.subscribers("t") == 0
+
+
+class FlakyRedis:
+    """A Redis client whose `publish` fails while `down` is set; records what got through."""
+
+    def __init__(self) -> None:
+        self.down = threading.Event()
+        self.published: list[tuple[str, bytes, bool]] = []  # (channel, payload, subscriber back?)
+        self.refused = 0
+        self.broker: pubsub.RedisBroker | None = None
+
+    def publish(self, channel: str, payload: bytes) -> None:
+        if self.down.is_set():
+            self.refused += 1
+            raise ConnectionError("Redis is down")
+        self.published.append((channel, payload, self.broker.connected.is_set()))
+
+
+def test_a_message_kept_through_an_outage_waits_for_the_subscribers():
+    broker = pubsub.RedisBroker("redis://127.0.0.1:1/0")
+    broker.RETRY = 0.1
+    client = FlakyRedis()
+    client.broker = broker
+    broker._client, broker._pid = client, os.getpid()  # as `_ensure_started` makes them, no Redis
+    broker.connected.set()
+    sender = threading.Thread(target=broker._send_loop, daemon=True)
+    sender.start()
+    try:
+        broker.publish("room", "before")
+        wait_for(lambda: len(client.published) == 1, 5, "'before' published")
+        client.down.set()  # Redis stops; this process's subscriber sees it
+        broker.connected.clear()
+        broker.publish("room", "during")
+        wait_for(lambda: client.refused, 5, "a refused attempt to publish 'during'")
+        client.down.clear()  # Redis is back, but no subscriber has reconnected yet
+        waited = threading.Event()
+        assert not waited.wait(20 * broker.RETRY)  # however long the subscriber is away, nothing goes out
+        assert len(client.published) == 1
+        back = time.monotonic()
+        broker.connected.set()  # this process's subscriber reconnected
+        wait_for(lambda: len(client.published) == 2, 5, "'during' published")
+        assert time.monotonic() - back >= 1.5 * broker.RETRY  # the other processes' time to reconnect
+        assert client.published[1] == ("htag:room", b'"during"', True)
+    finally:
+        broker.close()
+        sender.join(5)

@@ -82,37 +82,73 @@ def cluster(tmp_path):
             f.close()
 
 
+class RedisServer:
+    """A redis-server of its own on a free loopback port, nothing saved to disk; `stop()` and
+    `start()` again on the same port (a Redis restart)."""
+
+    def __init__(self, tmp_path) -> None:
+        self.binary = installed("redis-server", "redis-server")
+        self.port = free_port()
+        self.dir = tmp_path
+        self.log = tmp_path / "redis.log"
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import redis
+
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen(
+                [
+                    self.binary,
+                    "--port",
+                    str(self.port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ]
+                + ["--dir", str(self.dir)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        client = redis.Redis.from_url(self.url, socket_timeout=2)
+
+        def answers() -> bool:
+            try:
+                return bool(client.ping())
+            except redis.RedisError:
+                return False
+
+        try:
+            wait_for(answers, 30, "redis-server answers", self.log)
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(20)
+            self.process = None
+
+
 @pytest.fixture
-def redis_url(tmp_path):
-    """A redis-server of its own on a free loopback port, nothing saved to disk; its URL."""
-    binary = installed("redis-server", "redis-server")
-    import redis
-
-    port = free_port()
-    log = tmp_path / "redis.log"
-    with open(log, "w") as out:
-        server = subprocess.Popen(
-            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-            + ["--dir", str(tmp_path)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url, socket_timeout=2)
-
-    def answers() -> bool:
-        try:
-            return bool(client.ping())
-        except redis.RedisError:
-            return False
-
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path)
+    server.start()
     try:
-        wait_for(answers, 30, "redis-server answers", log)
-        yield url
+        yield server
     finally:
-        client.close()
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """A redis-server of its own (see `RedisServer`); its URL."""
+    return redis_server.url

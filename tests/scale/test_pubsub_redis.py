@@ -1,5 +1,6 @@
 """`htag.pubsub.RedisBroker` against a real redis-server: two brokers (two processes, as far as
-Redis can tell) deliver each other's messages, each subscriber in its own event loop."""
+Redis can tell) deliver each other's messages, each subscriber in its own event loop, and go on
+after Redis restarts."""
 
 from __future__ import annotations
 
@@ -7,15 +8,28 @@ import asyncio
 import threading
 
 import pytest
+from scale_support import wait_for
 
 from htag import pubsub
 
 
-def test_two_brokers_on_one_redis_deliver_to_each_others_subscribers(redis_url):
-    first, second = pubsub.RedisBroker(redis_url), pubsub.RedisBroker(redis_url)
+@pytest.fixture
+def loop():
+    """An event loop running in a thread of its own (where the subscribers' callbacks run)."""
     loop = asyncio.new_event_loop()
     runner = threading.Thread(target=loop.run_forever, daemon=True)
     runner.start()
+    loop.thread_id = runner.ident  # type: ignore[attr-defined]
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(10)
+        loop.close()
+
+
+def test_two_brokers_on_one_redis_deliver_to_each_others_subscribers(redis_url, loop):
+    first, second = pubsub.RedisBroker(redis_url), pubsub.RedisBroker(redis_url)
     got: list[tuple[str, object, int | None]] = []
     both = threading.Event()
 
@@ -35,13 +49,43 @@ def test_two_brokers_on_one_redis_deliver_to_each_others_subscribers(redis_url):
         assert both.wait(10), got
         assert sorted(name for name, _, _ in got) == ["first", "second"]
         assert all(message == {"text": "hi", "n": [1, 2]} for _, message, _ in got)
-        assert {ident for _, _, ident in got} == {runner.ident}  # run in the subscribers' loop
+        assert {ident for _, _, ident in got} == {loop.thread_id}  # run in the subscribers' loop
     finally:
         first.close()
         second.close()
-        loop.call_soon_threadsafe(loop.stop)
-        runner.join(10)
-        loop.close()
+
+
+def test_what_is_published_while_redis_restarts_reaches_every_subscriber(redis_server, loop):
+    first, second = pubsub.RedisBroker(redis_server.url), pubsub.RedisBroker(redis_server.url)
+    got: dict[str, list[str]] = {"first": [], "second": []}
+    try:
+        first.subscribe("room", got["first"].append, loop=loop)
+        second.subscribe("room", got["second"].append, loop=loop)
+
+        def everyone_has(message: str) -> bool:
+            return all(message in messages for messages in got.values())
+
+        first.publish("room", "before")
+        wait_for(lambda: everyone_has("before"), 10, "'before' reaches both subscribers")
+        redis_server.stop()
+        first.publish("room", "during")  # kept: Redis is down (the brokers may not know yet)
+        wait_for(
+            lambda: not (first.connected.is_set() or second.connected.is_set()),
+            20,
+            "both brokers see Redis gone",
+        )
+        second.publish("room", "during, from the other")
+        redis_server.start()
+        wait_for(lambda: everyone_has("during") and everyone_has("during, from the other"), 30,
+                 "what was published during the outage reaches both subscribers", redis_server.log)  # fmt: skip
+        second.publish("room", "after")
+        wait_for(lambda: everyone_has("after"), 10, "'after' reaches both subscribers")
+        for name, messages in got.items():  # each once, in the order each broker published them
+            assert sorted(messages) == sorted(["before", "during", "during, from the other", "after"]), name
+            assert messages.index("before") < messages.index("during") < messages.index("after"), name
+    finally:
+        first.close()
+        second.close()
 
 
 def test_the_broker_is_chosen_by_htag_pubsub_url(monkeypatch):
