@@ -50,18 +50,18 @@ _NODE_FIELDS = frozenset({"_hid", "_is_app", "_building", "tag", "id", "text"}) 
 
 
 class _Dependent:
-    """Registered with a State while a tag's reactive part reads it."""
+    """Registered with a State while a tag's reactive attributes read it (its content
+    registers the tag itself: `GTag.state_changed`)."""
 
-    __slots__ = ("__weakref__", "kind", "tag")
+    __slots__ = ("__weakref__", "tag")
 
-    def __init__(self, tag: GTag, kind: int) -> None:
+    def __init__(self, tag: GTag) -> None:
         self.tag = weakref.ref(tag)
-        self.kind = kind
 
     def state_changed(self, state: State) -> None:
         tag = self.tag()
         if tag is not None:
-            tag._reactive_changed(self.kind)
+            tag._attrs_changed()
 
 
 class GTag(_core.Node):
@@ -488,24 +488,22 @@ class GTag(_core.Node):
             return self
         dep = self.__dict__.get("_htag_dep_attrs")
         if dep is None:
-            dep = self.__dict__["_htag_dep_attrs"] = _Dependent(self, kind)
+            dep = self.__dict__["_htag_dep_attrs"] = _Dependent(self)
         return dep
 
     def state_changed(self, state: State) -> None:
         """A State this tag's content read has changed."""
-        app = self.root  # `_reactive_changed(CONTENT)`, inlined: every click takes this path
+        app = self.root
         if app is not None:
             with app._lock:
                 app._engine.content_changed(self)
 
-    def _reactive_changed(self, kind: int) -> None:
+    def _attrs_changed(self) -> None:
+        """A State one of this tag's reactive attributes read has changed."""
         app = self.root
         if app is not None:
             with app._lock:
-                if kind == CONTENT:
-                    app._engine.content_changed(self)
-                else:
-                    app._engine.attr_changed(self, None)
+                app._engine.attr_changed(self, None)
 
     # -- rendering -----------------------------------------------------------
 
