@@ -1,12 +1,15 @@
 """What the tests that start real processes share: waiting for a condition with a deadline (never
-a fixed sleep), and stopping a server the way its user does (Ctrl+C), killed if it hangs."""
+a fixed sleep), stopping a server the way its user does (Ctrl+C), killed if it hangs, and an event
+loop in a thread of its own (a server's, as far as the code under test can tell)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -80,3 +83,25 @@ def wait_until_served(url: str, proc: subprocess.Popen, log: Path, deadline: flo
             return False
 
     wait_for(served, deadline, f"{url} answering", log)
+
+
+class LoopThread:
+    """An event loop running in a thread of its own (a server's, as far as pubsub can tell)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def call(self, fn, *args):
+        """Runs `fn(*args)` in the loop (inside a coroutine: the running loop is this one)."""
+
+        async def inside():
+            return fn(*args)
+
+        return asyncio.run_coroutine_threadsafe(inside(), self.loop).result(10)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+        self.loop.close()

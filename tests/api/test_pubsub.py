@@ -10,31 +10,9 @@ import threading
 import time
 
 import pytest
-from harness import wait_for
+from harness import LoopThread, wait_for
 
 from htag import pubsub
-
-
-class LoopThread:
-    """An event loop running in a thread of its own (a server's, as far as pubsub can tell)."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def call(self, fn, *args):
-        """Runs `fn(*args)` in the loop (inside a coroutine: the running loop is this one)."""
-
-        async def inside():
-            return fn(*args)
-
-        return asyncio.run_coroutine_threadsafe(inside(), self.loop).result(10)
-
-    def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
 
 
 @pytest.fixture

@@ -4,31 +4,24 @@ after Redis restarts."""
 
 from __future__ import annotations
 
-import asyncio
 import threading
 
 import pytest
+from harness import LoopThread
 from scale_support import wait_for
 
 from htag import pubsub
 
 
 @pytest.fixture
-def loop():
+def loop_thread():
     """An event loop running in a thread of its own (where the subscribers' callbacks run)."""
-    loop = asyncio.new_event_loop()
-    runner = threading.Thread(target=loop.run_forever, daemon=True)
-    runner.start()
-    loop.thread_id = runner.ident  # type: ignore[attr-defined]
-    try:
-        yield loop
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        runner.join(10)
-        loop.close()
+    running = LoopThread()
+    yield running
+    running.stop()
 
 
-def test_two_brokers_on_one_redis_deliver_to_each_others_subscribers(redis_url, loop):
+def test_two_brokers_on_one_redis_deliver_to_each_others_subscribers(redis_url, loop_thread):
     first, second = pubsub.RedisBroker(redis_url), pubsub.RedisBroker(redis_url)
     got: list[tuple[str, object, int | None]] = []
     both = threading.Event()
@@ -42,25 +35,25 @@ def test_two_brokers_on_one_redis_deliver_to_each_others_subscribers(redis_url, 
         return callback
 
     try:
-        first.subscribe("room", on("first"), loop=loop)
-        second.subscribe("room", on("second"), loop=loop)
-        second.subscribe("other", on("other topic"), loop=loop)
+        first.subscribe("room", on("first"), loop=loop_thread.loop)
+        second.subscribe("room", on("second"), loop=loop_thread.loop)
+        second.subscribe("other", on("other topic"), loop=loop_thread.loop)
         assert first.publish("room", {"text": "hi", "n": [1, 2]}) == 1  # its own subscriber, here
         assert both.wait(10), got
         assert sorted(name for name, _, _ in got) == ["first", "second"]
         assert all(message == {"text": "hi", "n": [1, 2]} for _, message, _ in got)
-        assert {ident for _, _, ident in got} == {loop.thread_id}  # run in the subscribers' loop
+        assert {ident for _, _, ident in got} == {loop_thread.thread.ident}  # run in the subscribers' loop
     finally:
         first.close()
         second.close()
 
 
-def test_what_is_published_while_redis_restarts_reaches_every_subscriber(redis_server, loop):
+def test_what_is_published_while_redis_restarts_reaches_every_subscriber(redis_server, loop_thread):
     first, second = pubsub.RedisBroker(redis_server.url), pubsub.RedisBroker(redis_server.url)
     got: dict[str, list[str]] = {"first": [], "second": []}
     try:
-        first.subscribe("room", got["first"].append, loop=loop)
-        second.subscribe("room", got["second"].append, loop=loop)
+        first.subscribe("room", got["first"].append, loop=loop_thread.loop)
+        second.subscribe("room", got["second"].append, loop=loop_thread.loop)
 
         def everyone_has(message: str) -> bool:
             return all(message in messages for messages in got.values())
