@@ -1,11 +1,13 @@
 """The update engine of one App: what changed, and the smallest frame that says it.
 
-Mutations of mounted tags report here (`content_changed`, `attr_changed`); the
-engine keeps dirty sets instead of walking the tree, an `id -> tag` index of event
-targets, the statics it has sent, and the lifecycle hooks waiting for a client.
-`next_frame()` turns what changed into the smallest update (docs/protocol.md): only
-the topmost changed tags, nothing when the output did not change, attribute patches
-when only attributes changed.
+Mutations of mounted tags report here (`content_changed`, `attr_changed`, and a
+tag's `state_changed` when a State it read changes). What changed is tracked in Rust
+(`_core.Changes`, the base class: marks instead of a walk of the tree, and the diff);
+this class adds an `id -> tag` index of event targets, the statics it has sent, the
+lifecycle hooks waiting for a client and the JavaScript to run. `next_frame()` turns
+what changed into the smallest update (docs/protocol.md): only the topmost changed
+tags, nothing when the output did not change, attribute patches when only attributes
+changed.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from .._core import F_EVENTS, F_EXTRA, F_FORM, F_HOOKS, F_LAMBDA, F_STATICS
+from .._core import F_EVENTS, F_EXTRA, F_FORM, F_HOOKS, F_LAMBDA, F_STATICS, Changes
 from .frames import UpdateFrame
 from .statics import Static, class_statics, render_statics, wire_html, wire_statics
 from .tag import GTag
@@ -30,23 +32,21 @@ NO_TAGS: frozenset[GTag] = frozenset()
 Notifier = Callable[[float | None], None]
 
 
-class UpdateEngine:
+class UpdateEngine(Changes):
+    """Inherited from `Changes` (Rust): `live`, `notifier`, `content_changed(tag)`,
+    `attr_changed(tag, name)`, `schedule(throttle)`, `hush()`/`unhush()`, the marks and
+    `_diff`."""
+
     __slots__ = (
         "app",
         "deferred",
-        "dirty_attrs",
-        "dirty_content",
         "hook_runner",
         "index",
         "js",
         "lambda_tags",
         "lambdas_stale",
         "lifecycle",
-        "live",
         "lock",
-        "notifier",
-        "quiet",
-        "quiet_missed",
         "retired",
         "retiring",
         "starting",
@@ -62,8 +62,6 @@ class UpdateEngine:
         self.index: dict[str, GTag] = {}  # event targets by hid
         self.retiring: dict[str, GTag] = {}  # replaced by a re-render: findable two frames more
         self.retired: dict[str, GTag] = {}
-        self.dirty_content: set[GTag] = set()
-        self.dirty_attrs: dict[GTag, set[str | None]] = {}
         # a WeakSet costs ~900 bytes even empty: most Apps have no lambda, so none until the first
         self.lambda_tags: weakref.WeakSet[GTag] | frozenset[GTag] = NO_TAGS
         self.lambdas_stale = False
@@ -72,13 +70,7 @@ class UpdateEngine:
         self.statics: dict[str | Static, bool] = {}
         self.unsent_statics = False  # some of `statics` are False (a frame need not look)
         self.static_classes: set[type] = set()
-        self.live = False  # a page was rendered: changes are tracked from then on
         self.version = 0  # bumped by every render the client receives
-        self.notifier: Notifier | None = None
-        # while a sync callback runs on the event loop, its reply (rendered right after)
-        # carries every change: no throttled broadcast is armed meanwhile (see `hushed`)
-        self.quiet = False
-        self.quiet_missed = False
         self.lifecycle: list[Any] = []  # generators/coroutines of hooks, waiting for a server
         # the server's runner of those once it serves this App (any thread may call it)
         self.hook_runner: Callable[[Any], None] | None = None
@@ -200,30 +192,7 @@ class UpdateEngine:
             pending, self.lifecycle[:] = list(self.lifecycle), []
         return pending
 
-    # -- change tracking -----------------------------------------------------
-
-    @staticmethod
-    def _element_of(tag: GTag | None) -> GTag | None:
-        """A fragment has no element of its own: its nearest element is re-sent."""
-        while tag is not None and not tag.tag:
-            tag = tag.parent
-        return tag
-
-    def content_changed(self, tag: GTag) -> None:
-        if self.live:
-            element = tag if tag.tag else self._element_of(tag)
-            if element is not None:
-                self.dirty_content.add(element)
-                self.schedule()
-
-    def attr_changed(self, tag: GTag, name: str | None) -> None:
-        """`name` None: re-evaluate the tag's reactive attributes."""
-        if self.live and tag.tag:  # a fragment renders no attributes
-            names = self.dirty_attrs.get(tag)
-            if names is None:
-                names = self.dirty_attrs[tag] = set()
-            names.add(name)
-            self.schedule()
+    # -- change tracking (the rest is `Changes`) ------------------------------
 
     def watch_lambdas(self, tag: GTag) -> None:
         """`tag` renders a lambda: re-checked when a plain attribute changes."""
@@ -246,28 +215,6 @@ class UpdateEngine:
             if item not in statics:
                 statics[item] = False
                 self.unsent_statics = True
-
-    def schedule(self, throttle: float | None = None) -> None:
-        notifier = self.notifier
-        if notifier is not None:
-            if self.quiet:
-                self.quiet_missed = True
-                return
-            notifier(throttle)
-
-    def hush(self) -> None:
-        """A sync callback is about to run and a reply will follow: notifications wait.
-        Changes from other threads meanwhile are dirty, so that reply takes them too."""
-        self.quiet = True
-
-    def unhush(self, reply_follows: bool) -> None:
-        """Ends `hush`; what it held back is scheduled unless a reply follows at once
-        (a callback that returned a coroutine or a generator replies later)."""
-        self.quiet = False
-        if self.quiet_missed:
-            self.quiet_missed = False
-            if not reply_follows:
-                self.schedule()
 
     # -- frames --------------------------------------------------------------
 
@@ -294,8 +241,7 @@ class UpdateEngine:
 
     def _render_everything(self) -> str:
         self.live = True
-        self.dirty_content.clear()
-        self.dirty_attrs.clear()
+        self.forget_changes()
         self.lambdas_stale = False
         self.version += 1
         html, _ = self.app._render_client()
@@ -311,27 +257,18 @@ class UpdateEngine:
 
     def _next_frame(self) -> UpdateFrame | None:
         self.retired, self.retiring = self.retiring, {}
-        content, attrs = self.dirty_content, self.dirty_attrs
-        if not (content or attrs or self.lambdas_stale or self.js or self.unsent_statics):
+        if not (self.has_changes or self.lambdas_stale or self.js or self.unsent_statics):
             return None
-        self.dirty_content = set()
-        self.dirty_attrs = {}
         if self.lambdas_stale:
             self.lambdas_stale = False
             for tag in list(self.lambda_tags):
                 has_children, has_attrs = tag._reactivity()
                 if has_children:
-                    element = self._element_of(tag)
-                    if element is not None:
-                        content.add(element)
-                if has_attrs and tag.tag:
-                    attrs.setdefault(tag, set()).add(None)
+                    self._mark_changed(tag, content=True)
+                if has_attrs:
+                    self._mark_changed(tag, content=False)
         frame: UpdateFrame = {"action": "update"}
-        updates, ops = self._diff(content, attrs)
-        if updates:
-            frame["updates"] = updates
-        if ops:
-            frame["ops"] = ops
+        self._diff(self.app, frame)  # `updates` and `ops`
         self._attach_pending(frame)
         if len(frame) == 1:
             return None
@@ -348,32 +285,3 @@ class UpdateEngine:
         if self.js:
             frame["js"] = list(self.js)
             self.js.clear()
-
-    def _covered(self, tag: GTag, content: set[GTag]) -> bool | None:
-        """None when `tag` is no longer mounted here; True when an ancestor is re-sent."""
-        chain = tag._ancestors()
-        if (chain[-1] if chain else tag) is not self.app:
-            return None
-        return not content.isdisjoint(chain)
-
-    def _diff(
-        self, content: set[GTag], attrs: dict[GTag, set[str | None]]
-    ) -> tuple[dict[str, str], list[list[Any]]]:
-        updates: dict[str, str] = {}
-        for tag in content:
-            if self._covered(tag, content) is False:
-                update = tag._render_update()
-                if update is not None:
-                    updates[update[0]] = update[1]
-        ops: list[list[Any]] = []
-        for tag, names in attrs.items():
-            if tag in content or self._covered(tag, content) is not False:
-                continue
-            hid = tag._hid
-            before = len(ops)
-            if None in names:
-                ops.extend(["attr", hid, name, value] for name, value in tag._changed_dynamic_attrs())
-            ops.extend(["attr", hid, name, tag._render_attr(name)] for name in names if name is not None)
-            if len(ops) > before:
-                tag._forget_sent(itself=True)
-        return updates, ops

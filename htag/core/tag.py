@@ -51,7 +51,7 @@ _NODE_FIELDS = frozenset({"_hid", "_is_app", "_building", "tag", "id", "text"}) 
 
 class _Dependent:
     """Registered with a State while a tag's reactive attributes read it (its content
-    registers the tag itself: `GTag.state_changed`)."""
+    registers the tag itself: `Node.state_changed`, in Rust)."""
 
     __slots__ = ("__weakref__", "tag")
 
@@ -490,20 +490,6 @@ class GTag(_core.Node):
         if dep is None:
             dep = self.__dict__["_htag_dep_attrs"] = _Dependent(self)
         return dep
-
-    def state_changed(self, state: State) -> None:
-        """A State this tag's content read has changed."""
-        app = self.root
-        if app is not None:
-            with app._lock:
-                app._engine.content_changed(self)
-
-    def _attrs_changed(self) -> None:
-        """A State one of this tag's reactive attributes read has changed."""
-        app = self.root
-        if app is not None:
-            with app._lock:
-                app._engine.attr_changed(self, None)
 
     # -- rendering -----------------------------------------------------------
 

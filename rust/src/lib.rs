@@ -10,13 +10,16 @@
 //!   that touches `htag.state.State` internals;
 //! - `render`: HTML output, caches and client records (`markup`, `values`, `walk`);
 //! - `statics`: the hashes of statics (dedup hash, URL digest; pure Rust);
+//! - `changes`: what changed in an App since its last frame (`Changes`, the base
+//!   of the Python `UpdateEngine`), and the diff that turns it into a frame;
 //! - `bindings`: the `#[pymethods]` of `Node` and the module functions.
 //!
 //! Dependencies go one way (`a -> b`: a uses b; checked with `grep -rn "use crate::"`):
 //!
 //! ```text
-//! lib      -> bindings, tree (Node, flags)
-//! bindings -> render, hooks, context, tree, escape, intern, statics
+//! lib      -> bindings, changes, tree (Node, flags)
+//! bindings -> changes, render, hooks, context, tree, escape, intern, statics
+//! changes  -> render, tree
 //! render   -> hooks, tree, escape, intern
 //! hooks    -> tree
 //! context  -> tree
@@ -31,6 +34,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyFrozenSet;
 
 mod bindings;
+mod changes;
 mod context;
 mod escape;
 mod hooks;
@@ -45,6 +49,7 @@ use tree::flags;
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tree::Node>()?;
+    m.add_class::<changes::Changes>()?;
     m.add_function(wrap_pyfunction!(functions::set_hooks, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stack_push, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stack_pop, m)?)?;

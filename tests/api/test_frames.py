@@ -276,3 +276,27 @@ def test_moves_within_the_app():
             b.id: f'<div id="{b.id}"><span id="{x.id}">x</span></div>',
         },
     }
+
+
+def test_updates_come_in_the_order_of_the_changes():
+    spans = [Tag.span(str(i)) for i in range(5)]
+    app = live(*spans)
+    for i in (3, 0, 4, 0):
+        spans[i].text = f"now {i}"
+    assert list(app.next_frame()["updates"]) == [spans[3].id, spans[0].id, spans[4].id]
+
+
+def test_an_app_dropped_with_unsent_changes_is_collected():
+    import gc
+    import weakref
+
+    count = State(0)
+    span = Tag.span(count)
+    app = live(span, Tag.b(_class=lambda: "odd" if count.value % 2 else "even"))
+    app._engine.notifier = lambda throttle: None
+    count.value = 1  # marked (content and attributes), never sent: the engine holds the tags
+    assert app._engine.has_changes
+    gone = weakref.ref(app)
+    del app, span
+    gc.collect()
+    assert gone() is None

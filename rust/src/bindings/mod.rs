@@ -4,6 +4,7 @@
 //! render/; these files check arguments, convert, and call it.
 
 mod attributes;
+mod changes;
 mod construct;
 mod convert;
 mod editing;

@@ -9,7 +9,7 @@ mod walk;
 
 use pyo3::prelude::*;
 
-use crate::tree::Node;
+use crate::tree::{walk as tree_walk, Attr, Node};
 use markup::hash_str;
 pub use markup::VOID;
 pub use values::attr_value;
@@ -50,6 +50,34 @@ pub fn render_for_client(node: &Bound<'_, Node>) -> PyResult<(String, bool)> {
     let html = render_with(node, true, true)?; // records the new hash (see Renderer::node)
     let changed = !reactive || before != hash_str(&html);
     Ok((html, changed))
+}
+
+/// What a frame carries for this subtree: (its id, its HTML) when the render differs
+/// from what the client has (and then what its ancestors were sent no longer
+/// describes them), else None.
+pub fn render_update(node: &Bound<'_, Node>) -> PyResult<Option<(String, String)>> {
+    let (html, changed) = render_for_client(node)?;
+    if !changed {
+        return Ok(None);
+    }
+    let mut me = node.borrow_mut();
+    tree_walk::forget_sent(node.py(), &mut me, false);
+    Ok(Some((me.hid_string(), html)))
+}
+
+/// The rendered value of one attribute (None when absent, "" for a bare boolean).
+pub fn render_attr(node: &Bound<'_, Node>, name: &str) -> PyResult<Option<String>> {
+    let py = node.py();
+    let dynamic = {
+        let me = node.borrow();
+        match me.attr_index(name).map(|i| &me.attrs[i].1) {
+            None => return Ok(None),
+            Some(Attr::Text(s)) => return Ok(Some(s.to_string())),
+            Some(Attr::Flag) => return Ok(Some(String::new())),
+            Some(Attr::Dynamic(o)) => o.clone_ref(py),
+        }
+    };
+    attr_value(node, dynamic.bind(py))
 }
 
 /// Reactive attributes whose value differs from what the client has (and
