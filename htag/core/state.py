@@ -486,7 +486,8 @@ class State(_Reactive, Generic[T]):
 
     def set(self, value: T) -> T:
         """Replace the value; notify unless it is the same (see ``_same``)."""
-        value = _unwrap(value)
+        if isinstance(value, StateProxy):  # `_unwrap`, inlined (every click of a counter)
+            value = value._obj
         with self._lock:  # `_write`, inlined: every click of a counter takes this path
             old = self._value
             _set_value(self, value)  # the slot itself: no trip through _Reactive.__setattr__

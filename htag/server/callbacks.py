@@ -126,9 +126,12 @@ class Speeds:
     def inline(self, func: Callable[..., Any]) -> bool:
         if self.placement == "inline":
             return True
-        code = code_of(func)
-        if code is None:  # a callable object: nothing to learn from, a thread is safe
-            return False
+        if type(func) is MethodType and type(func.__func__) is FunctionType:  # type: ignore[attr-defined]
+            code = func.__func__.__code__  # type: ignore[attr-defined]  # `code_of`'s usual case, inlined: every event
+        else:
+            code = code_of(func)
+            if code is None:  # a callable object: nothing to learn from, a thread is safe
+                return False
         runs = self._quick_runs.get(code)
         if runs is None:
             runs = self._quick_runs[code] = self.trusted if _inline_by_nature(code) else 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import re
 import traceback
 from collections.abc import Callable, Coroutine
 from time import perf_counter
@@ -39,9 +38,18 @@ class BadMessage(HtagError, ValueError):
     """A client message htag refuses (shape, unknown tag or event)."""
 
 
-# what a callback id may be: the client's are ~13 characters of base 36; the server
-# keeps the latest ones (Session.replies), so a long one would cost memory
-CALLBACK_ID = re.compile(r"[!-~]{1,64}")
+def is_callback_id(value: Any) -> bool:
+    """Whether `value` may be a callback id: 1 to 64 printable ASCII characters but the
+    space (`[!-~]{1,64}`; string methods, 4x cheaper than the regex on every event). The
+    client's are ~13 characters of base 36; the server keeps the latest ones
+    (Session.replies), so a long one would cost memory."""
+    return (
+        type(value) is str
+        and 0 < len(value) <= 64
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    )
 
 
 def callback_id_of(message: Any) -> str | None:
@@ -49,7 +57,7 @@ def callback_id_of(message: Any) -> str | None:
     refusal can answer it)."""
     data = message.get("data") if isinstance(message, dict) else None
     callback_id = data.get("callback_id") if isinstance(data, dict) else None
-    return callback_id if isinstance(callback_id, str) and CALLBACK_ID.fullmatch(callback_id) else None
+    return callback_id if is_callback_id(callback_id) else None
 
 
 def parse_event(message: Any, callback_id: str | None) -> tuple[str, str, Any]:

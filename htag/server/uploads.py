@@ -27,7 +27,7 @@ from ..core.files import UploadedFile
 from ..core.frames import error_frame
 from ..core.tag import GTag
 from .connections import Connection
-from .dispatch import CALLBACK_ID, callback_id_of
+from .dispatch import callback_id_of, is_callback_id
 from .sessions import Session
 
 if TYPE_CHECKING:
@@ -126,7 +126,7 @@ class UploadReceiver:
     ) -> Coroutine[Any, Any, None] | None:
         action = message.get("action")
         uid = message.get("upload")
-        if not isinstance(uid, str) or not CALLBACK_ID.fullmatch(uid):
+        if not is_callback_id(uid):
             conn.push(error_frame("bad message: 'upload' must be 1 to 64 printable ASCII characters", None))
             return None
         if action == "upload":
