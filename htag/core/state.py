@@ -34,6 +34,8 @@ from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any, Generic, Protocol, TypeVar
 from uuid import UUID
 
+from .._core import notify_observers, swap_value
+
 __all__ = ["Observer", "State", "States", "tracking", "untracked"]
 
 T = TypeVar("T")
@@ -488,13 +490,13 @@ class State(_Reactive, Generic[T]):
         """Replace the value; notify unless it is the same (see ``_same``)."""
         if isinstance(value, StateProxy):  # `_unwrap`, inlined (every click of a counter)
             value = value._obj
-        with self._lock:  # `_write`, inlined: every click of a counter takes this path
-            old = self._value
-            _set_value(self, value)  # the slot itself: no trip through _Reactive.__setattr__
-            if type(old) is type(value) and type(value) in _SIMPLE_EQ:  # `_same`'s usual case
-                changed = old is not value and old != value
-            else:  # `s.value = s.value` after an in-place change: htag 2's way to say "it changed"
-                changed = not _same(old, value) or (value is old and not _is_plain(value))
+        # one step under the GIL (Rust): two threads writing at once each see their own
+        # transition, so each change is notified by its writer, without a lock
+        old = swap_value(self, value)
+        if type(old) is type(value) and type(value) in _SIMPLE_EQ:  # `_same`'s usual case
+            changed = old is not value and old != value
+        else:  # `s.value = s.value` after an in-place change: htag 2's way to say "it changed"
+            changed = not _same(old, value) or (value is old and not _is_plain(value))
         if changed:
             self.notify()
         return value
@@ -502,25 +504,10 @@ class State(_Reactive, Generic[T]):
     def notify(self) -> None:
         """Tell every live dependent that the value changed (e.g. after an
         out-of-band mutation).  Called outside the lock, on a snapshot, so
-        observers may (un)register while being notified. (The snapshot takes no
-        lock: copying the dict runs no Python code, so no other thread runs
-        meanwhile, and registrations are single stores.)"""
-        dependents = self._dependents
-        observers = []
-        for key, ref in list(dependents.items()):
-            observer = ref()
-            if observer is None:
-                dependents.pop(key, None)
-            else:
-                observers.append(observer)
-        error: Exception | None = None
-        for observer in observers:
-            try:
-                observer.state_changed(self)
-            except Exception as exc:  # noqa: BLE001 - re-raised below, after the others ran
-                error = error or exc
-        if error is not None:
-            raise error
+        observers may (un)register while being notified; each is told even if
+        another raises (the first error is raised after). In Rust: a tag is
+        marked changed without a Python call."""
+        notify_observers(self)
 
     def unobserve(self, observer: Observer) -> None:
         """Forget ``observer`` (e.g. before it re-renders and re-registers)."""
@@ -565,9 +552,6 @@ class State(_Reactive, Generic[T]):
         if changed:
             self.notify()
         return result
-
-
-_set_value = State._value.__set__  # type: ignore[attr-defined]
 
 
 class StateProxy(_Reactive):

@@ -81,7 +81,7 @@ class WebSocketConnection(Connection):
         super().__init__(parano_key)
         self._send = send
         self.queue: list[str] = []  # rarely more than one frame: a list (an empty deque takes 624 B)
-        self.sending_since = 0.0  # loop time at which the send in progress began; 0: none
+        self.sending_since = 0.0  # time.monotonic() when the send in progress began; 0: none
         self.reader: asyncio.Task[Any] | None = None  # the receive loop's task (it flushes)
         self.aborted = False
         self._loop = asyncio.get_running_loop()
@@ -135,7 +135,7 @@ class WebSocketConnection(Connection):
         try:
             while self.queue and not self.closed:
                 text = self.queue.pop(0)
-                self.sending_since = self._loop.time()
+                self.sending_since = time.monotonic()
                 try:
                     await self._send({"type": "websocket.send", "text": text})
                     METRICS.sent(text)
@@ -217,10 +217,9 @@ class SendWatchdog:
         self.sockets.discard(conn)
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while self.sockets:
             await asyncio.sleep(SEND_TIMEOUT / 4)
-            now = loop.time()
+            now = time.monotonic()
             for conn in [c for c in self.sockets if c.stalled(now)]:
                 self.sockets.discard(conn)
                 conn.abort()

@@ -18,7 +18,7 @@ from time import perf_counter
 from types import AsyncGeneratorType, CoroutineType, GeneratorType
 from typing import Any
 
-from .._core import FORM_CONTROLS  # the tags marked F_FORM in Rust
+from .._core import F_FORM  # set in Rust on the tags of FORM_CONTROLS
 from ..core.app import App
 from ..core.errors import HtagError, HtagEventError
 from ..core.events import Event
@@ -139,7 +139,7 @@ class Dispatcher:
             logger.warning("event %r for unknown tag %r refused", name, tag_id)
             send(error_frame(f"unknown tag {tag_id!r}", callback_id))
             return None
-        if tag.tag in FORM_CONTROLS:
+        if tag._flags & F_FORM:  # a form control (an int flag: no tag name made as a str)
             with app._lock:
                 sync_from_client(tag, data)
         if name == SYNC_EVENT:
@@ -165,7 +165,7 @@ class Dispatcher:
             try:
                 result = handler(event)
             finally:
-                engine.unhush(reply_follows=type(result) not in RUNS_LATER)
+                engine.unhush(type(result) not in RUNS_LATER)  # reply_follows
                 if (seconds := perf_counter() - started) >= self.speeds.slow:  # a quick run teaches nothing
                     self.speeds.ran(handler, seconds, inline=True)
             if type(result) not in RUNS_LATER:  # the usual case: the reply at once

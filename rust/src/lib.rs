@@ -51,6 +51,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<tree::Node>()?;
     m.add_class::<changes::Changes>()?;
     m.add_function(wrap_pyfunction!(functions::set_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(bindings::notify_observers, m)?)?;
+    m.add_function(wrap_pyfunction!(functions::swap_value, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stack_push, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stack_pop, m)?)?;
     m.add_function(wrap_pyfunction!(functions::stack_top, m)?)?;

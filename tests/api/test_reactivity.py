@@ -205,3 +205,21 @@ def test_state_write_before_page_is_rendered():
     _, body = app.render_page()
     assert ">b</p>" in body
     assert app.next_frame() is None
+
+
+def test_a_tag_class_may_override_state_changed():
+    told = []
+
+    class Watching(Tag.span):
+        def state_changed(self, state):
+            told.append(state)
+            super().state_changed(state)
+
+    s = State(1)
+    w = Watching(s)
+    app = App()
+    app <= w
+    app.render_page()
+    s.value = 2
+    assert told == [s]  # the override runs (a plain tag is told in Rust, without a Python call)
+    assert app.next_frame() == {"action": "update", "updates": {w.id: f'<span id="{w.id}">2</span>'}}

@@ -294,6 +294,38 @@ def test_a_failing_observer_does_not_starve_the_others() -> None:
     assert s.value == 2
 
 
+def test_concurrent_writes_each_notify_their_own_change() -> None:
+    import sys
+
+    s = State(-1)
+    seen: list[Any] = []
+
+    class Peeks:
+        def state_changed(self, state: State[Any]) -> None:
+            seen.append(state._value)
+
+    observer = Peeks()
+    with tracking(observer):
+        _ = s.value
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # provoke preemption between writers
+
+    def work(first: int) -> None:
+        for i in range(500):
+            s.value = first + i  # every value distinct: every write is a change
+
+    try:
+        threads = [threading.Thread(target=work, args=(t * 1000,)) for t in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert len(seen) == 8 * 500  # no write lost its notification, none was told twice
+    assert seen[-1] == s.value  # the last notification came after the last write
+
+
 # --------------------------------------------------------------------------
 # State basics
 

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 
 use crate::context;
 use crate::escape;
-use crate::hooks::{self, Hooks};
+use crate::hooks::{self, state_contract, Hooks};
 use crate::statics;
 use crate::tree::Node;
 
@@ -66,4 +66,14 @@ pub fn static_hash(data: &[u8]) -> u64 {
 #[pyfunction]
 pub fn static_digest(data: &[u8]) -> String {
     statics::digest(data)
+}
+
+/// `state._value = value` in one step under the GIL; the former value (`State.set`,
+/// see hooks/state_contract.rs).
+#[pyfunction]
+pub fn swap_value<'py>(
+    state: &Bound<'py, PyAny>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    state_contract::swap_value(state, value)
 }

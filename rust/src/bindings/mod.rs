@@ -13,3 +13,5 @@ mod gc;
 mod identity;
 mod navigation;
 mod rendering;
+
+pub use changes::notify_observers;

@@ -6,17 +6,22 @@
 //!
 //! - the class, given to `set_hooks` as `state_type`: only objects of exactly
 //!   this class take the fast path (a subclass may override reads);
-//! - `State._value`: the current value, read without registering an observer;
+//! - `State._value`: the current value, read without registering an observer, and
+//!   replaced by `swap_value` (`State.set`): the read and the write are one step
+//!   under the GIL (two C calls, no Python code between them), so two threads
+//!   writing at once each see their own transition, without a lock;
 //! - `State._dependents`: a dict `id(observer) -> weakref.ref(observer)`;
 //!   `track_for(state, node)` stores the node there exactly as
-//!   `State._track_for(node)` does (one dict store, without the method call).
+//!   `State._track_for(node)` does (one dict store, without the method call), and
+//!   `State.notify` (`notify_observers`, bindings/changes.rs) reads it through
+//!   `dependents`.
 //!
 //! The Python twin of this fast path is `_resolve_child` in htag/core/render_hooks.py (which
 //! calls `_track_for`). Renaming any of these in state.py means changing them here.
 
-use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::PyWeakrefReference;
+use pyo3::types::{PyDict, PyWeakrefReference};
+use pyo3::{ffi, intern};
 
 use super::get;
 use crate::tree::Node;
@@ -37,4 +42,28 @@ pub fn track_for(state: &Bound<'_, PyAny>, node: &Bound<'_, Node>) -> PyResult<(
     let dependents = state.getattr(intern!(state.py(), "_dependents"))?;
     // id(node) in CPython is the object's address
     dependents.set_item(node.as_ptr() as usize, PyWeakrefReference::new(node)?)
+}
+
+/// `state._dependents`: `id(observer) -> weakref.ref(observer)`.
+pub fn dependents<'py>(state: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    Ok(state
+        .getattr(intern!(state.py(), "_dependents"))?
+        .cast_into::<PyDict>()?)
+}
+
+/// `state._value = value` (its slot, past `State.__setattr__`); returns the former value.
+pub fn swap_value<'py>(
+    state: &Bound<'py, PyAny>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let old = peek_value(state)?;
+    let name = intern!(state.py(), "_value");
+    // SAFETY: three live objects; the generic setter stores through the slot's member
+    // descriptor, which runs no Python code (State.__setattr__ would)
+    let status =
+        unsafe { ffi::PyObject_GenericSetAttr(state.as_ptr(), name.as_ptr(), value.as_ptr()) };
+    if status != 0 {
+        return Err(PyErr::fetch(state.py()));
+    }
+    Ok(old)
 }
