@@ -73,33 +73,9 @@ def start(
 
 
 def drive_memory(server: ss.RunningServer, protocol: str, span: str, cpus: ss.Placement) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        str(BENCHES / "loadclient.py"),
-        "--url",
-        server.url,
-        "--protocol",
-        protocol,
-        "--target",
-        "inc",
-        "--memory",
-        span,
-        "--server-pids",
-        ",".join(map(str, server.pids())),
-    ]
-    out = subprocess.run(
-        command,
-        check=False,
-        cwd=tempfile.gettempdir(),
-        env=ss.clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        preexec_fn=cpus.preexec(cpus.client),
-    )
-    if out.returncode != 0:
-        return {"failed": (out.stderr.strip().splitlines() or ["?"])[-1][:300]}
-    return json.loads(out.stdout)
+    arguments = ["--url", server.url, "--protocol", protocol, "--target", "inc", "--memory", span]
+    arguments += ["--server-pids", ",".join(map(str, server.pids()))]
+    return ss.run_client(arguments, 180, cpus)
 
 
 def measure(name: str, path: Path | None, args: argparse.Namespace, bench: ss.Bench) -> dict[str, Any]:

@@ -42,8 +42,10 @@ import contextlib
 import json
 import os
 import re
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -429,6 +431,35 @@ async def run(load: Load) -> dict[str, Any]:
     finally:
         await close_all(opened)
     return summarize(opened, load.duration, setup_s, await cpu)
+
+
+def run_in_process(
+    arguments: list[str],
+    timeout: float,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    preexec: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """This client in a process of its own, as the benchmarks run it (`python loadclient.py
+    <arguments>`, `preexec` pinning its CPU): its JSON output, or {"failed": why}."""
+    command = [sys.executable, os.path.abspath(__file__), *arguments]
+    try:
+        out = subprocess.run(
+            command,
+            check=False,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=preexec,
+        )
+    except subprocess.TimeoutExpired:
+        return {"failed": f"load client timed out after {timeout:.0f} s"}
+    if out.returncode != 0:
+        return {"failed": (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[-1][:300]}
+    return json.loads(out.stdout)
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import loadclient  # benches/, this script's directory
 from server_side import machine  # benches/server_side.py: the same machine line
 
 BENCHES = Path(__file__).resolve().parent
@@ -170,9 +171,9 @@ def cluster(procs: int, workdir: Path, workload: str) -> Iterator[tuple[str, lis
 
 def drive(url: str, pids: list[int], workload: str, sessions: int, args: argparse.Namespace) -> Result:
     """loadclient.py (its own process) through nginx; its JSON output, or {"failed": why}."""
-    command = [sys.executable, str(BENCHES / "loadclient.py"), "--url", url, "--target", WORKLOADS[workload]]
-    command += ["--sessions", str(sessions), "--warmup", str(args.warmup), "--duration", str(args.duration)]
-    command += ["--server-pids", ",".join(map(str, pids))]
+    arguments = ["--url", url, "--target", WORKLOADS[workload], "--sessions", str(sessions)]
+    arguments += ["--warmup", str(args.warmup), "--duration", str(args.duration)]
+    arguments += ["--server-pids", ",".join(map(str, pids))]
     cpus = args.client_cpus
 
     def limit() -> None:
@@ -181,16 +182,7 @@ def drive(url: str, pids: list[int], workload: str, sessions: int, args: argpars
         if args.client_nice:
             os.nice(args.client_nice)
 
-    timeout = args.warmup + args.duration + CLIENT_SLACK_S
-    try:
-        out = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False, preexec_fn=limit
-        )
-    except subprocess.TimeoutExpired:
-        return {"failed": f"load client timed out after {timeout:.0f} s"}
-    if out.returncode != 0:
-        return {"failed": (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[-1][:300]}
-    return json.loads(out.stdout)
+    return loadclient.run_in_process(arguments, args.warmup + args.duration + CLIENT_SLACK_S, preexec=limit)
 
 
 def one_run(index: int, args: argparse.Namespace, workdir: Path) -> dict[str, dict[str, Result]]:

@@ -40,6 +40,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import loadclient  # benches/, this script's directory
+
 BENCHES = Path(__file__).resolve().parent
 REPO = BENCHES.parent
 RESULTS = BENCHES / "results" / "server_side.json"
@@ -334,76 +336,36 @@ def drive(
     server: RunningServer, workload: Workload, sessions: int, timing: Timing, cpus: Placement
 ) -> Result:
     """Runs loadclient.py (own process, own CPU) against the server; its JSON output."""
-    command = [
-        sys.executable,
-        str(BENCHES / "loadclient.py"),
-        "--url",
-        server.url,
-        "--protocol",
-        workload.protocol,
-        "--target",
-        workload.target,
-        "--sessions",
-        str(sessions),
-        "--warmup",
-        str(timing.warmup),
-        "--duration",
-        str(timing.duration),
-        "--server-pids",
-        ",".join(map(str, server.pids())),
-    ]
-    timeout = timing.warmup + timing.duration + CLIENT_SLACK_S
-    try:
-        out = subprocess.run(
-            command,
-            check=False,
-            cwd=tempfile.gettempdir(),
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            preexec_fn=cpus.preexec(cpus.client),
-        )
-    except subprocess.TimeoutExpired:
-        return {"failed": f"load client timed out after {timeout:.0f} s"}
-    if out.returncode != 0:
-        return {"failed": (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[-1][:300]}
-    return json.loads(out.stdout)
+    arguments = [*client_target(server, workload), "--sessions", str(sessions)]
+    arguments += ["--warmup", str(timing.warmup), "--duration", str(timing.duration)]
+    return run_client(arguments, timing.warmup + timing.duration + CLIENT_SLACK_S, cpus)
 
 
 def drive_memory(server: RunningServer, workload: Workload, cpus: Placement) -> Result:
     """loadclient.py --memory: the server's RSS with MEMORY_SPAN open sessions; its JSON output."""
     low, high = MEMORY_SPAN
-    command = [
-        sys.executable,
-        str(BENCHES / "loadclient.py"),
+    arguments = [*client_target(server, workload), "--memory", f"{low},{high}"]
+    return run_client(arguments, CLIENT_SLACK_S, cpus)
+
+
+def client_target(server: RunningServer, workload: Workload) -> list[str]:
+    """The load client's arguments naming the server and what to click."""
+    return [
         "--url",
         server.url,
         "--protocol",
         workload.protocol,
         "--target",
         workload.target,
-        "--memory",
-        f"{low},{high}",
         "--server-pids",
         ",".join(map(str, server.pids())),
     ]
-    try:
-        out = subprocess.run(
-            command,
-            check=False,
-            cwd=tempfile.gettempdir(),
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=CLIENT_SLACK_S,
-            preexec_fn=cpus.preexec(cpus.client),
-        )
-    except subprocess.TimeoutExpired:
-        return {"failed": f"memory measurement timed out after {CLIENT_SLACK_S:.0f} s"}
-    if out.returncode != 0:
-        return {"failed": (out.stderr.strip().splitlines() or [f"exit code {out.returncode}"])[-1][:300]}
-    return json.loads(out.stdout)
+
+
+def run_client(arguments: list[str], timeout: float, cpus: Placement) -> Result:
+    return loadclient.run_in_process(
+        arguments, timeout, env=clean_env(), cwd=tempfile.gettempdir(), preexec=cpus.preexec(cpus.client)
+    )
 
 
 @dataclass

@@ -249,25 +249,27 @@ class UpdateEngine(Changes):
 
     def next_frame(self) -> UpdateFrame | None:
         """The update frame for everything changed since the last one, or None."""
-        frame: UpdateFrame | None = {"action": "update"}
+        frame: UpdateFrame | None = None
         with self.lock:
             self.retired, self.retiring = self.retiring, {}
-            if self.lambdas_stale:
-                self.lambdas_stale = False
-                for tag in list(self.lambda_tags):
-                    has_children, has_attrs = tag._reactivity()
-                    if has_children:
-                        self._mark_changed(tag, content=True)
-                    if has_attrs:
-                        self._mark_changed(tag, content=False)
-            if self.has_changes:
-                self._diff(self.app, frame)  # `updates` and `ops`
-            if self.unsent_statics or self.js:
-                self._attach_pending(frame)
-            if len(frame) == 1:
-                frame = None
-            else:
-                self.version += 1
+            if self.has_changes or self.lambdas_stale or self.unsent_statics or self.js:
+                frame = {"action": "update"}
+                if self.lambdas_stale:
+                    self.lambdas_stale = False
+                    for tag in list(self.lambda_tags):
+                        has_children, has_attrs = tag._reactivity()
+                        if has_children:
+                            self._mark_changed(tag, content=True)
+                        if has_attrs:
+                            self._mark_changed(tag, content=False)
+                if self.has_changes:
+                    self._diff(self.app, frame)  # `updates` and `ops`
+                if self.unsent_statics or self.js:
+                    self._attach_pending(frame)
+                if len(frame) == 1:  # what changed renders as the client has it
+                    frame = None
+                else:
+                    self.version += 1
         if self.deferred:
             self.run_deferred()
         return frame

@@ -1,6 +1,6 @@
 """Where a plain sync callback runs: inline on the event loop, or in a thread of its own.
 
-Inline is what makes a click fast: no hand-off, ~35 µs of Python for a whole Counter
+Inline is what makes a click fast: no hand-off, ~15-20 µs of Python for a whole Counter
 click (`benches/click_path.py`), where a hand-off to a thread and back costs 12 µs at
 best and ~130-200 µs through asyncio on a busy machine. But a callback that blocks
 (`time.sleep`, a slow query) inline freezes every session of the worker, page loads
