@@ -1,6 +1,6 @@
 //! What Rust uses of the Python side: the callbacks registered once by
 //! htag/core/render_hooks.py at import (`set_hooks`, bindings/functions.rs), and the
-//! `State` contract (`state_contract`), the only place that reads `State`
+//! `State` contract (`state_contract`), the only place that touches `State`
 //! internals.
 
 pub mod state_contract;
