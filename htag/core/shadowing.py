@@ -24,6 +24,7 @@ the attribute is set. The error names the class, the clash, and the fix.
 from __future__ import annotations
 
 import inspect
+from types import MethodDescriptorType
 from typing import Any
 
 OVERRIDABLE = frozenset({"init", "on_mount", "on_unmount", "on_destroy", "statics", "styles", "tag"})
@@ -87,8 +88,14 @@ def _where(cls: type, name: str) -> str:
     return f"{cls.__qualname__}.{name}"
 
 
+def _is_method(member: Any) -> bool:
+    """A method of the API: a Python function, or a method of the Rust `Node`
+    (`state_changed`)."""
+    return inspect.isfunction(member) or isinstance(member, MethodDescriptorType)
+
+
 def _role(base: Any) -> str:
-    if inspect.isfunction(base):
+    if _is_method(base):
         return f"(a method htag calls: {base.__name__}{_signature(base)})"
     return "(a property htag uses)"
 
@@ -97,12 +104,15 @@ def _signature(func: Any) -> str:
     """`(self, *items)`: the parameters as a user writes them, without annotations."""
     sig = inspect.signature(func)
     bare = [p.replace(annotation=p.empty) for p in sig.parameters.values()]
+    only = [p for p in bare if p.kind is inspect.Parameter.POSITIONAL_ONLY]
+    if only == bare[:1]:  # a Rust method's `self` alone: shown as users write it
+        bare[0] = bare[0].replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return str(sig.replace(parameters=bare, return_annotation=sig.empty))
 
 
 def _override_problem(base: Any, value: Any) -> str | None:
     """Why `value` cannot replace the API member `base`, or None if it can."""
-    if inspect.isfunction(base):
+    if _is_method(base):
         if not inspect.isfunction(value):
             return f"a {type(value).__name__} value cannot replace this method; rename yours"
         if (

@@ -14,7 +14,7 @@ from htag.core import App, GTag, shadowing
 
 
 def methods_of_the_api(base: type) -> list[str]:
-    return sorted(n for n in shadowing.api_names if inspect.isfunction(getattr(base, n, None)))
+    return sorted(n for n in shadowing.api_names if inspect.isroutine(getattr(base, n, None)))
 
 
 def test_the_api_is_read_from_the_classes():

@@ -76,7 +76,8 @@ fn tracker_of<'py>(node: &Bound<'py, Node>) -> PyResult<Option<Bound<'py, Change
 #[pymethods]
 impl Node {
     /// A State this tag's content read has changed: the tag is rendered again.
-    fn state_changed(slf: &Bound<'_, Self>, _state: &Bound<'_, PyAny>) -> PyResult<()> {
+    #[allow(unused_variables)] // named for its signature: `state_changed(self, state)`
+    fn state_changed(slf: &Bound<'_, Self>, state: &Bound<'_, PyAny>) -> PyResult<()> {
         match tracker_of(slf)? {
             Some(changes) => Changes::content_changed_of(&changes, slf),
             None => Ok(()),
