@@ -11,6 +11,7 @@ import copy
 import gc
 import math
 import operator
+import sys
 import threading
 import time
 from collections import Counter, OrderedDict, deque
@@ -48,6 +49,23 @@ def watched(value: Any) -> tuple[State[Any], Recorder]:
     with tracking(rec):
         _ = state.value
     return state, rec
+
+
+def run_in_threads(*works: Callable[[], None], switch_interval: float | None = None) -> None:
+    """Runs each of `works` in a thread of its own and waits for them all; with
+    `switch_interval`, the interpreter switches threads that often meanwhile (1e-6: preemption
+    in the middle of what they do)."""
+    before = sys.getswitchinterval()
+    if switch_interval is not None:
+        sys.setswitchinterval(switch_interval)
+    try:
+        threads = [threading.Thread(target=work) for work in works]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(before)
 
 
 class User:
@@ -295,8 +313,6 @@ def test_a_failing_observer_does_not_starve_the_others() -> None:
 
 
 def test_concurrent_writes_each_notify_their_own_change() -> None:
-    import sys
-
     s = State(-1)
     seen: list[Any] = []
 
@@ -307,21 +323,15 @@ def test_concurrent_writes_each_notify_their_own_change() -> None:
     observer = Peeks()
     with tracking(observer):
         _ = s.value
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # provoke preemption between writers
 
-    def work(first: int) -> None:
-        for i in range(500):
-            s.value = first + i  # every value distinct: every write is a change
+    def writer(first: int) -> Callable[[], None]:
+        def work() -> None:
+            for i in range(500):
+                s.value = first + i  # every value distinct: every write is a change
 
-    try:
-        threads = [threading.Thread(target=work, args=(t * 1000,)) for t in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(switch)
+        return work
+
+    run_in_threads(*(writer(t * 1000) for t in range(8)), switch_interval=1e-6)  # preempted between writes
     assert len(seen) == 8 * 500  # no write lost its notification, none was told twice
     assert seen[-1] == s.value  # the last notification came after the last write
 
@@ -590,25 +600,14 @@ def test_inplace_on_str_and_tuple() -> None:
 
 
 def test_concurrent_inplace_increments_are_atomic() -> None:
-    import sys
-
     s = State(0)
-    switch = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # provoke preemption inside the read-modify-write
 
     def work() -> None:
         nonlocal s
         for _ in range(1000):
             s += 1
 
-    try:
-        threads = [threading.Thread(target=work) for _ in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(switch)
+    run_in_threads(*[work] * 8, switch_interval=1e-6)  # preempted inside the read-modify-write
     assert s.value == 8000
 
 
@@ -628,11 +627,7 @@ def test_inplace_holds_the_lock_across_read_modify_write() -> None:
         for _ in range(200):
             s += 1
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    run_in_threads(*[work] * 8)
     assert s.value == 1600
 
 
